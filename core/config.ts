@@ -1,0 +1,138 @@
+// One typed configuration object, read from the environment and checked before anything starts.
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl?: string;
+  databaseUrl?: string;
+  dbPoolSize: number;
+  redisUrl?: string;
+  redisKeyPrefix: string;
+  dataDir: string;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+  auth: 'on' | 'off';
+  demo: boolean;
+  idTypes: string[];
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+// The identifier types of the SPDCI IdentifierTypeEnum; SRHUB_ID_TYPES adds national ones.
+export const STANDARD_ID_TYPES = ['UIN', 'BRN', 'MRN', 'DRN'];
+// The type of the registry ID the hub issues to people registered without any identifier.
+export const REGISTRY_ID_TYPE = 'SRID';
+
+type Env = Record<string, string | undefined>;
+
+/** Reads the configuration; throws ConfigError naming every variable with a bad value. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+  const config: Config = {
+    port: read.int('PORT', 8080, 0, 65535),
+    host: read.string('HOST', '0.0.0.0'),
+    publicUrl: read.url('SRHUB_PUBLIC_URL', ['http:', 'https:']),
+    databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dbPoolSize: read.int('SRHUB_DB_POOL_SIZE', 10, 1, 1000),
+    redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: read.string('SRHUB_REDIS_PREFIX', 'srhub:'),
+    dataDir: path.resolve(read.string('SRHUB_DATA_DIR', './data')),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    bodyLimitBytes: read.bytes('SRHUB_BODY_LIMIT', 50 * 1024 * 1024),
+    auth: read.oneOf('SRHUB_AUTH', ['on', 'off'] as const, 'on'),
+    demo: read.bool('SRHUB_DEMO', false),
+    idTypes: [...STANDARD_ID_TYPES, ...read.list('SRHUB_ID_TYPES', /^[A-Z][A-Z0-9_]{1,31}$/)],
+    shutdownTimeoutMs: read.int('SRHUB_SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+  };
+  if (config.idTypes.includes(REGISTRY_ID_TYPE)) {
+    problems.push(`SRHUB_ID_TYPES: ${REGISTRY_ID_TYPE} is reserved for the registry IDs the hub issues`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+class EnvReader {
+  constructor(private env: Env, private problems: string[]) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) {
+      this.problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${value}"`);
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+    if (['0', 'false', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name}: expected true or false, got "${value}"`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${value}"`);
+    return fallback;
+  }
+
+  url(name: string, protocols: string[]): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const url = new URL(value);
+      if (protocols.includes(url.protocol)) return value;
+    } catch {
+      // reported below
+    }
+    // the value may hold a password: name the variable, never echo it
+    this.problems.push(`${name}: expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    return undefined;
+  }
+
+  bytes(name: string, fallback: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const match = /^(\d+)\s*(b|kb|mb|gb)?$/i.exec(value);
+    if (!match) {
+      this.problems.push(`${name}: expected a size such as 512kb or 50mb, got "${value}"`);
+      return fallback;
+    }
+    const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(match[2] ?? 'b').toLowerCase() as 'b'];
+    return Number(match[1]) * unit;
+  }
+
+  list(name: string, itemPattern: RegExp): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = items.filter((item) => !itemPattern.test(item));
+    if (bad.length) this.problems.push(`${name}: invalid item(s) ${bad.join(', ')} (expected ${itemPattern})`);
+    return items.filter((item) => itemPattern.test(item));
+  }
+}

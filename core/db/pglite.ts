@@ -1,0 +1,47 @@
+// The embedded engine: PGlite (PostgreSQL compiled to WASM), persisted in a folder or held in memory.
+import { mkdir } from 'node:fs/promises';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { DATE_OID, INT8_OID, NUMERIC_OID, parseDate, parseInt8, type Db } from './db.js';
+
+/** Opens PGlite in dataDir, or in memory when dataDir is undefined (tests). */
+export async function openPglite(dataDir: string | undefined): Promise<Db> {
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir, {
+    parsers: { [DATE_OID]: parseDate, [INT8_OID]: parseInt8, [NUMERIC_OID]: (v: string) => v },
+  });
+  return pgliteDb(pglite);
+}
+
+function pgliteDb(pglite: PGlite): Db {
+  return {
+    engine: 'pglite',
+    async query<T>(sql: string, params?: unknown[]) {
+      return (await pglite.query<T>(sql, params)).rows;
+    },
+    async execScript(sql: string) {
+      await pglite.exec(sql);
+    },
+    // PGlite runs one transaction at a time and queues other queries behind it
+    transaction: (work) => pglite.transaction((tx) => work(transactionDb(tx))),
+    async close() {
+      await pglite.close();
+    },
+  };
+}
+
+function transactionDb(tx: Transaction): Db {
+  const db: Db = {
+    engine: 'pglite',
+    async query<T>(sql: string, params?: unknown[]) {
+      return (await tx.query<T>(sql, params)).rows;
+    },
+    async execScript(sql: string) {
+      await tx.exec(sql);
+    },
+    transaction: (work) => work(db),
+    async close() {
+      throw new Error('a transaction cannot close the database');
+    },
+  };
+  return db;
+}

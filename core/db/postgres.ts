@@ -1,0 +1,66 @@
+// The PostgreSQL engine: a node-postgres pool.
+import pg from 'pg';
+import { DATE_OID, INT8_OID, parseDate, parseInt8, type Db } from './db.js';
+
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === DATE_OID) return parseDate;
+    if (oid === INT8_OID) return parseInt8;
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+export async function openPostgres(url: string, poolSize: number): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, connectionTimeoutMillis: 10000 });
+  // an idle client that loses its server must not crash the process; the next query reconnects
+  pool.on('error', () => undefined);
+  await pool.query('select 1');
+  return poolDb(pool);
+}
+
+function poolDb(pool: pg.Pool): Db {
+  const db: Db = {
+    engine: 'postgres',
+    async query<T>(sql: string, params?: unknown[]) {
+      return (await pool.query(sql, params)).rows as T[];
+    },
+    async execScript(sql: string) {
+      await pool.query(sql);
+    },
+    async transaction<T>(work: (tx: Db) => Promise<T>) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await work(clientDb(client));
+        await client.query('commit');
+        return result;
+      } catch (err) {
+        await client.query('rollback').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+  return db;
+}
+
+function clientDb(client: pg.PoolClient): Db {
+  const tx: Db = {
+    engine: 'postgres',
+    async query<T>(sql: string, params?: unknown[]) {
+      return (await client.query(sql, params)).rows as T[];
+    },
+    async execScript(sql: string) {
+      await client.query(sql);
+    },
+    transaction: (work) => work(tx),
+    async close() {
+      throw new Error('a transaction cannot close the database');
+    },
+  };
+  return tx;
+}

@@ -1,0 +1,36 @@
+// Identifiers the hub makes: time-ordered UUIDs for rows, check-digit registry IDs for people.
+import { randomBytes, randomInt } from 'node:crypto';
+
+/** A UUIDv7 (RFC 9562): ordered by creation time, so new rows land at the end of their index. */
+export function uuidv7(now = Date.now()): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(now, 0, 6);
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** A registry ID: 10 random digits and a Luhn check digit, so a mistyped ID is caught at the counter. */
+export function newRegistryId(): string {
+  let digits = '';
+  for (let i = 0; i < 10; i++) digits += randomInt(10);
+  return digits + luhnCheckDigit(digits);
+}
+
+export function luhnCheckDigit(digits: string): number {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return (10 - (sum % 10)) % 10;
+}
+
+export function isValidRegistryId(id: string): boolean {
+  return /^\d{11}$/.test(id) && luhnCheckDigit(id.slice(0, 10)) === Number(id[10]);
+}

@@ -1,0 +1,68 @@
+// Record history: one row per version of a person or household, with each changed field's old and new value.
+import type { Db } from '../db/index.js';
+
+export type Changes = Record<string, { from: unknown; to: unknown }>;
+
+export interface HistoryEntry {
+  entity: 'person' | 'household';
+  entityId: string;
+  version: number;
+  changedBy: string;
+  channel: string;
+  changes: Changes;
+}
+
+export interface HistoryItem {
+  version: number;
+  changed_at: string;
+  changed_by: string;
+  channel: string;
+  changes: Changes;
+}
+
+/** The fields whose values differ between before and after (deep comparison through JSON). */
+export function diff(before: Record<string, unknown>, after: Record<string, unknown>): Changes {
+  const changes: Changes = {};
+  for (const key of Object.keys(after)) {
+    const from = before[key] ?? null;
+    const to = after[key] ?? null;
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes[key] = { from, to };
+  }
+  return changes;
+}
+
+const isBlank = (v: unknown) =>
+  v === null || v === undefined || v === false || (Array.isArray(v) && v.length === 0) ||
+  (typeof v === 'object' && Object.keys(v as object).length === 0);
+
+/** What a new record's first version sets (blank values left out). */
+export function creation(values: Record<string, unknown>): Changes {
+  return diff({}, Object.fromEntries(Object.entries(values).filter(([, v]) => !isBlank(v))));
+}
+
+export const historyStore = {
+  async insert(db: Db, entries: HistoryEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await db.query(
+      `insert into record_history (entity, entity_id, version, changed_by, channel, changes)
+       select * from unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::jsonb[])`,
+      [
+        entries.map((e) => e.entity),
+        entries.map((e) => e.entityId),
+        entries.map((e) => e.version),
+        entries.map((e) => e.changedBy),
+        entries.map((e) => e.channel),
+        entries.map((e) => JSON.stringify(e.changes)),
+      ],
+    );
+  },
+
+  async of(db: Db, entity: 'person' | 'household', entityId: string): Promise<HistoryItem[]> {
+    const rows = await db.query<{ version: number; changed_at: Date; changed_by: string; channel: string; changes: Changes }>(
+      `select version, changed_at, changed_by, channel, changes from record_history
+       where entity = $1 and entity_id = $2 order by version desc`,
+      [entity, entityId],
+    );
+    return rows.map((r) => ({ ...r, changed_at: r.changed_at.toISOString() }));
+  },
+};

@@ -1,0 +1,156 @@
+// The rules for households: register, read, change, members joining and leaving, history.
+import type { Db } from '../../db/index.js';
+import { uuidv7 } from '../../ids.js';
+import type { Ctx } from '../../server/context.js';
+import { conflict, HubError, notFound, staleVersion, unprocessable } from '../../server/errors.js';
+import { diff, historyStore, type Changes, type HistoryItem } from '../history.js';
+import { mergePatch } from '../merge-patch.js';
+import { identifierConflicts, issueRegistryIds, preparePerson, writePeople } from '../persons/new-people.js';
+import { checkIdentifiers, checkPerson, today } from '../persons/rules.js';
+import { personStore } from '../persons/store.js';
+import { decodeCursor, encodeCursor } from '../persons/service.js';
+import { scopeParam } from '../scope.js';
+import type { Household, HouseholdInput, HouseholdPatch, HouseholdSummary, MemberInput, Page } from '../types.js';
+import { HEAD, registerHouseholds } from './register.js';
+import { householdStore, type HouseholdRow } from './store.js';
+import { toHouseholdSummary, viewHousehold } from './view.js';
+
+export async function createHousehold(tx: Db, ctx: Ctx, input: HouseholdInput): Promise<Household> {
+  const { created, errors } = await registerHouseholds(tx, ctx, [input], { defaultChannel: 'online', at: () => 'body', skipInvalid: false });
+  if (errors.length) throw registrationError(errors);
+  return readHousehold(tx, ctx, created[0].id);
+}
+
+export function registrationError(errors: { field: string; message: string }[]): HubError {
+  const duplicate = errors.some((e) => e.message.includes('already registered'));
+  return duplicate
+    ? conflict('identifier.duplicate', 'An identifier is already registered.', { errors })
+    : unprocessable('household.invalid', errors, 'The household cannot be registered as given.');
+}
+
+export async function readHousehold(db: Db, ctx: Ctx, id: string): Promise<Household> {
+  const row = await householdStore.byId(db, id, scopeParam(ctx.principal));
+  if (!row) throw notFound('household');
+  return viewHousehold(db, row);
+}
+
+export async function listHouseholds(ctx: Ctx, query: { area_code?: string; limit: number; cursor?: string }): Promise<Page<HouseholdSummary>> {
+  const rows = await householdStore.list(ctx.db, scopeParam(ctx.principal), query.area_code, query.limit + 1, decodeCursor(query.cursor));
+  const page = rows.slice(0, query.limit);
+  return {
+    items: page.map(toHouseholdSummary),
+    next_cursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,
+  };
+}
+
+export async function householdHistory(ctx: Ctx, id: string): Promise<HistoryItem[]> {
+  if (!(await householdStore.byId(ctx.db, id, scopeParam(ctx.principal)))) throw notFound('household');
+  return historyStore.of(ctx.db, 'household', id);
+}
+
+/** Locks the household for a change and checks the version the caller edited. */
+async function lockForChange(tx: Db, ctx: Ctx, id: string, ifMatch: number): Promise<HouseholdRow> {
+  const row = await householdStore.byId(tx, id, scopeParam(ctx.principal), true);
+  if (!row) throw notFound('household');
+  if (row.version !== ifMatch) throw staleVersion('household', row.version);
+  return row;
+}
+
+const shownFields = (row: Pick<HouseholdRow, 'household_type' | 'address' | 'area_code' | 'latitude' | 'longitude' | 'attributes'>) => ({
+  household_type: row.household_type,
+  address: row.address,
+  area_code: row.area_code,
+  location: row.latitude === null ? null : { latitude: row.latitude, longitude: row.longitude },
+  attributes: row.attributes,
+});
+
+export async function updateHousehold(ctx: Ctx, id: string, ifMatch: number, patch: HouseholdPatch): Promise<Household> {
+  return ctx.db.transaction(async (tx) => {
+    const row = await lockForChange(tx, ctx, id, ifMatch);
+    const fields: Record<string, unknown> = {};
+    if (patch.household_type !== undefined) fields.household_type = patch.household_type;
+    if (patch.address !== undefined) fields.address = patch.address;
+    if (patch.location !== undefined) {
+      fields.latitude = patch.location?.latitude ?? null;
+      fields.longitude = patch.location?.longitude ?? null;
+    }
+    if (patch.attributes !== undefined) fields.attributes = mergePatch(row.attributes, patch.attributes ?? {}) ?? {};
+    if (patch.area_code !== undefined && patch.area_code !== row.area_code) {
+      const usable = await householdStore.usableAreas(tx, [patch.area_code], scopeParam(ctx.principal));
+      if (!usable.has(patch.area_code)) {
+        throw unprocessable('household.invalid', [{ field: 'body.area_code', message: `${patch.area_code} is not a known admin area` }], 'The change breaks the registry rules.');
+      }
+      fields.area_code = patch.area_code;
+    }
+    const changes = diff(shownFields(row), shownFields({ ...row, ...fields }));
+    if (Object.keys(changes).length === 0) return viewHousehold(tx, row);
+    await recordChange(tx, ctx, id, fields, changes, patch.channel ?? row.channel);
+    return readHousehold(tx, ctx, id);
+  });
+}
+
+async function recordChange(tx: Db, ctx: Ctx, id: string, fields: Record<string, unknown>, changes: Changes, channel: string) {
+  const version = await householdStore.update(tx, id, fields, ctx.principal.id);
+  await historyStore.insert(tx, [{ entity: 'household', entityId: id, version, changedBy: ctx.principal.id, channel, changes }]);
+}
+
+const memberList = (members: { person_id: string; relationship: string }[]) =>
+  members.map((m) => ({ person_id: m.person_id, relationship: m.relationship }));
+
+export async function addMember(ctx: Ctx, id: string, ifMatch: number, member: MemberInput): Promise<Household> {
+  return ctx.db.transaction(async (tx) => {
+    const row = await lockForChange(tx, ctx, id, ifMatch);
+    const before = await householdStore.members(tx, id);
+    const date = today();
+    const fail = (field: string, message: string) => unprocessable('member.invalid', [{ field, message }], 'The member cannot be added as given.');
+    if ((member.person === undefined) === (member.person_id === undefined)) {
+      throw fail('body', 'give either person (someone new) or person_id (someone registered)');
+    }
+    if (member.relationship === HEAD && row.head_person_id) throw fail('body.relationship', 'the household already has a head');
+    if (member.start_date && member.start_date > date) throw fail('body.start_date', `is in the future (today is ${date})`);
+
+    let personId = member.person_id;
+    if (member.person) {
+      const errors = [...checkPerson(member.person, 'body.person'), ...checkIdentifiers(member.person.identifiers ?? [], 'body.person.identifiers', ctx.config.idTypes)];
+      if (errors.length) throw unprocessable('member.invalid', errors, 'The member cannot be added as given.');
+      const person = preparePerson(member.person, ctx.principal, member.person.channel ?? row.channel, 'body.person');
+      const conflicts = await identifierConflicts(tx, [person]);
+      if (conflicts.length) throw conflict('identifier.duplicate', 'An identifier is already registered.', { errors: conflicts });
+      await issueRegistryIds(tx, [person]);
+      await writePeople(tx, [person]);
+      personId = person.row.id;
+    } else {
+      const placement = await personStore.placement(tx, [personId!], scopeParam(ctx.principal));
+      if (!placement.has(personId!)) throw notFound('person');
+      if (placement.get(personId!)) throw conflict('person.in_household', 'The person is already a member of a household; end that membership first.');
+    }
+    const newMember = { id: uuidv7(), household_id: id, person_id: personId!, relationship: member.relationship, start_date: member.start_date ?? date };
+    await householdStore.insertMemberships(tx, [newMember]);
+    const fields: Record<string, unknown> = member.relationship === HEAD ? { head_person_id: personId } : {};
+    const changes: Changes = { members: { from: memberList(before), to: memberList([...before, newMember]) } };
+    if (member.relationship === HEAD) changes.head_person_id = { from: null, to: personId };
+    await recordChange(tx, ctx, id, fields, changes, member.person?.channel ?? row.channel);
+    return readHousehold(tx, ctx, id);
+  });
+}
+
+export async function endMembership(ctx: Ctx, id: string, personId: string, ifMatch: number, endDate = today()): Promise<Household> {
+  return ctx.db.transaction(async (tx) => {
+    const row = await lockForChange(tx, ctx, id, ifMatch);
+    const before = await householdStore.members(tx, id);
+    const leaving = before.find((m) => m.person_id === personId);
+    if (!leaving) throw new HubError(404, 'member.not_found', 'The person is not a current member of this household.');
+    const isHead = row.head_person_id === personId;
+    if (isHead && before.length > 1) {
+      throw conflict('household.head_leaving', 'The head cannot leave while other members remain; register the change of head first.');
+    }
+    if (endDate < leaving.start_date || endDate > today()) {
+      throw unprocessable('member.invalid', [{ field: 'query.end_date', message: `must be between the start of the membership (${leaving.start_date}) and today` }], 'The membership cannot end on that date.');
+    }
+    await householdStore.endMembership(tx, id, personId, endDate);
+    const changes: Changes = { members: { from: memberList(before), to: memberList(before.filter((m) => m !== leaving)) } };
+    if (isHead) changes.head_person_id = { from: personId, to: null };
+    await recordChange(tx, ctx, id, isHead ? { head_person_id: null } : {}, changes, row.channel);
+    return readHousehold(tx, ctx, id);
+  });
+}

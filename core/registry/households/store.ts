@@ -1,0 +1,145 @@
+// SQL for households and memberships, with parameters, over the Db interface.
+import type { Db } from '../../db/index.js';
+import { areaVisible } from '../scope.js';
+import type { Channel } from '../types.js';
+
+export interface HouseholdRow {
+  id: string;
+  version: number;
+  household_type: string | null;
+  address: string | null;
+  area_code: string;
+  latitude: number | null;
+  longitude: number | null;
+  head_person_id: string | null;
+  attributes: Record<string, unknown>;
+  channel: Channel;
+  created_by: string;
+  updated_by: string;
+  created_at: Date;
+  updated_at: Date;
+  size: number;
+}
+
+export type HouseholdFields = Pick<HouseholdRow, 'household_type' | 'address' | 'area_code' | 'latitude' | 'longitude' | 'attributes'>;
+
+export interface NewHousehold extends HouseholdFields {
+  id: string;
+  head_person_id: string | null;
+  channel: Channel;
+  created_by: string;
+}
+
+export interface NewMembership {
+  id: string;
+  household_id: string;
+  person_id: string;
+  relationship: string;
+  start_date: string;
+}
+
+export interface MemberRow {
+  person_id: string;
+  relationship: string;
+  start_date: string;
+}
+
+const SIZE = `(select count(*) from membership sm where sm.household_id = h.id and sm.end_date is null)::int as size`;
+const UPDATABLE = new Set(['household_type', 'address', 'area_code', 'latitude', 'longitude', 'attributes', 'head_person_id']);
+const FIELD_TYPES: Record<string, string> = { latitude: 'float8', longitude: 'float8', attributes: 'jsonb', head_person_id: 'uuid' };
+
+export const householdStore = {
+  async insert(db: Db, households: NewHousehold[]): Promise<void> {
+    if (households.length === 0) return;
+    await db.query(
+      `insert into household (id, household_type, address, area_code, latitude, longitude, head_person_id, attributes,
+         channel, created_by, updated_by)
+       select *, created_by from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[],
+         $7::uuid[], $8::jsonb[], $9::text[], $10::text[]) as t(id, household_type, address, area_code, latitude,
+         longitude, head_person_id, attributes, channel, created_by)`,
+      [
+        households.map((h) => h.id),
+        households.map((h) => h.household_type),
+        households.map((h) => h.address),
+        households.map((h) => h.area_code),
+        households.map((h) => h.latitude),
+        households.map((h) => h.longitude),
+        households.map((h) => h.head_person_id),
+        households.map((h) => JSON.stringify(h.attributes)),
+        households.map((h) => h.channel),
+        households.map((h) => h.created_by),
+      ],
+    );
+  },
+
+  async insertMemberships(db: Db, memberships: NewMembership[]): Promise<void> {
+    if (memberships.length === 0) return;
+    await db.query(
+      `insert into membership (id, household_id, person_id, relationship, start_date)
+       select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::date[])`,
+      [
+        memberships.map((m) => m.id),
+        memberships.map((m) => m.household_id),
+        memberships.map((m) => m.person_id),
+        memberships.map((m) => m.relationship),
+        memberships.map((m) => m.start_date),
+      ],
+    );
+  },
+
+  async byId(db: Db, id: string, scope: string[] | null, forUpdate = false): Promise<HouseholdRow | undefined> {
+    const [row] = await db.query<HouseholdRow>(
+      forUpdate
+        ? `select h.*, 0 as size from household h where h.id = $1 and ${areaVisible('h.area_code', 2)} for update`
+        : `select h.*, ${SIZE} from household h where h.id = $1 and ${areaVisible('h.area_code', 2)}`,
+      [id, scope],
+    );
+    return row;
+  },
+
+  async list(db: Db, scope: string[] | null, areaCode: string | undefined, limit: number, afterId?: string): Promise<HouseholdRow[]> {
+    return db.query<HouseholdRow>(
+      `select h.*, ${SIZE} from household h
+       where ${areaVisible('h.area_code', 1)} and ($2::text is null or ${areaVisible('h.area_code', 3)})
+         and ($4::uuid is null or h.id > $4::uuid)
+       order by h.id limit $5`,
+      [scope, areaCode ?? null, areaCode ? [areaCode] : null, afterId ?? null, limit],
+    );
+  },
+
+  async members(db: Db, householdId: string): Promise<MemberRow[]> {
+    return db.query<MemberRow>(
+      `select person_id, relationship, start_date from membership
+       where household_id = $1 and end_date is null order by start_date, created_at, person_id`,
+      [householdId],
+    );
+  },
+
+  async update(db: Db, id: string, fields: Record<string, unknown>, updatedBy: string): Promise<number> {
+    const names = Object.keys(fields).filter((f) => UPDATABLE.has(f));
+    const sets = names.map((f, i) => `${f} = $${i + 3}::${FIELD_TYPES[f] ?? 'text'}`);
+    const [row] = await db.query<{ version: number }>(
+      `update household set ${[...sets, 'version = version + 1', 'updated_by = $2', 'updated_at = now()'].join(', ')}
+       where id = $1 returning version`,
+      [id, updatedBy, ...names.map((f) => (f === 'attributes' ? JSON.stringify(fields[f]) : fields[f]))],
+    );
+    return row.version;
+  },
+
+  async endMembership(db: Db, householdId: string, personId: string, endDate: string): Promise<boolean> {
+    const rows = await db.query(
+      `update membership set end_date = $3 where household_id = $1 and person_id = $2 and end_date is null returning id`,
+      [householdId, personId, endDate],
+    );
+    return rows.length > 0;
+  },
+
+  /** Of these areas, the ones that exist and that the scope lets the caller use. */
+  async usableAreas(db: Db, codes: string[], scope: string[] | null): Promise<Set<string>> {
+    const rows = await db.query<{ code: string }>(
+      `select a.code from admin_area a where a.code = any($1::text[]) and ${areaVisible('a.code', 2)}`,
+      [codes, scope],
+    );
+    return new Set(rows.map((r) => r.code));
+  },
+};

@@ -1,0 +1,71 @@
+// The rules a person's data must follow, whatever the channel: checked before anything is written.
+import { REGISTRY_ID_TYPE } from '../../config.js';
+import type { FieldError } from '../../server/errors.js';
+import { normaliseName } from '../names.js';
+import type { IdentifierInput, PersonInput } from '../types.js';
+import type { PersonFields } from './store.js';
+
+const OLDEST_AGE_YEARS = 130;
+
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** Checks what the schema cannot: names, dates against today, identifier types. Returns errors under `at`. */
+export function checkPerson(person: PersonInput | PersonFields, at: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!person.given_name && !person.family_name) {
+    errors.push({ field: `${at}.given_name`, message: 'a person needs a given name or a family name' });
+  }
+  errors.push(...checkBirthDate(person.birth_date ?? null, `${at}.birth_date`));
+  return errors;
+}
+
+export function checkBirthDate(birthDate: string | null, field: string): FieldError[] {
+  if (!birthDate) return [];
+  const now = today();
+  if (birthDate > now) return [{ field, message: `is in the future (today is ${now})` }];
+  const oldest = `${Number(now.slice(0, 4)) - OLDEST_AGE_YEARS}${now.slice(4)}`;
+  if (birthDate < oldest) return [{ field, message: `is more than ${OLDEST_AGE_YEARS} years ago` }];
+  return [];
+}
+
+/** Types must be configured, the hub's own type cannot be supplied, and one value per type per person. */
+export function checkIdentifiers(identifiers: IdentifierInput[], at: string, idTypes: string[]): FieldError[] {
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  identifiers.forEach((id, i) => {
+    const field = `${at}[${i}].type`;
+    if (id.type === REGISTRY_ID_TYPE) errors.push({ field, message: `${REGISTRY_ID_TYPE} is issued by the hub and cannot be supplied` });
+    else if (!idTypes.includes(id.type)) errors.push({ field, message: `must be one of the configured types ${idTypes.join(', ')}` });
+    else if (seen.has(id.type)) errors.push({ field, message: `a person has one ${id.type}; it is given twice` });
+    seen.add(id.type);
+  });
+  return errors;
+}
+
+/** The stored columns of a person from API input. */
+export function personFields(input: PersonInput): PersonFields {
+  return {
+    given_name: input.given_name ?? null,
+    family_name: input.family_name ?? null,
+    other_names: input.other_names ?? null,
+    given_name_norm: normaliseName(input.given_name),
+    family_name_norm: normaliseName(input.family_name),
+    sex: input.sex ?? null,
+    birth_date: input.birth_date ?? null,
+    birth_date_estimated: input.birth_date_estimated ?? false,
+    phone: input.phone ?? null,
+    email: input.email ?? null,
+    preferred_language: input.preferred_language ?? null,
+    disabilities: input.disabilities ?? [],
+    vulnerabilities: input.vulnerabilities ?? [],
+    attributes: input.attributes ?? {},
+  };
+}
+
+/** The fields shown in history (the search keys are derived, so they are left out). */
+export function historyFields(fields: Partial<PersonFields>): Record<string, unknown> {
+  const { given_name_norm: _g, family_name_norm: _f, ...shown } = fields;
+  return shown;
+}

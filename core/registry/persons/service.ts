@@ -1,0 +1,148 @@
+// The rules for people: register, read, change, find, and their history. No HTTP, no SQL strings.
+import { REGISTRY_ID_TYPE } from '../../config.js';
+import type { Db } from '../../db/index.js';
+import type { Ctx } from '../../server/context.js';
+import { conflict, HubError, invalid, notFound, staleVersion, unprocessable, type FieldError } from '../../server/errors.js';
+import { diff, historyStore, type HistoryItem } from '../history.js';
+import { mergePatch } from '../merge-patch.js';
+import { normaliseName } from '../names.js';
+import { scopeParam } from '../scope.js';
+import type { Page, Person, PersonInput, PersonPatch } from '../types.js';
+import { identifierConflicts, issueRegistryIds, preparePerson, writePeople } from './new-people.js';
+import { checkIdentifiers, checkPerson, historyFields } from './rules.js';
+import { personStore, type PersonFields, type PersonFilter, type PersonRow } from './store.js';
+import { viewPeople } from './view.js';
+
+export async function createPerson(tx: Db, ctx: Ctx, input: PersonInput): Promise<Person> {
+  const errors = [...checkPerson(input, 'body'), ...checkIdentifiers(input.identifiers ?? [], 'body.identifiers', ctx.config.idTypes)];
+  if (errors.length) throw unprocessable('person.invalid', errors, 'The person cannot be registered as given.');
+  const person = preparePerson(input, ctx.principal, input.channel ?? 'online', 'body');
+  const conflicts = await identifierConflicts(tx, [person]);
+  if (conflicts.length) throw conflict('identifier.duplicate', 'An identifier is already registered.', { errors: conflicts });
+  await issueRegistryIds(tx, [person]);
+  await writePeople(tx, [person]);
+  return readPerson(tx, ctx, person.row.id);
+}
+
+export async function readPerson(db: Db, ctx: Ctx, id: string): Promise<Person> {
+  const row = await personStore.byId(db, id, scopeParam(ctx.principal));
+  if (!row) throw notFound('person'); // outside the caller's areas looks the same as absent
+  return (await viewPeople(db, [row]))[0];
+}
+
+export async function updatePerson(ctx: Ctx, id: string, ifMatch: number, patch: PersonPatch): Promise<Person> {
+  return ctx.db.transaction(async (tx) => {
+    const row = await personStore.byId(tx, id, scopeParam(ctx.principal), true);
+    if (!row) throw notFound('person');
+    if (row.version !== ifMatch) throw staleVersion('person', row.version);
+
+    const fields = patchedFields(row, patch);
+    const errors = checkPerson({ ...row, ...fields }, 'body');
+    if (patch.identifiers) errors.push(...checkIdentifiers(patch.identifiers, 'body.identifiers', ctx.config.idTypes));
+    if (errors.length) throw unprocessable('person.invalid', errors, 'The change breaks the registry rules.');
+
+    const before = historyFields(row);
+    const changes = diff(before, historyFields({ ...row, ...fields }));
+    if (patch.identifiers) Object.assign(changes, await replaceIdentifiers(tx, row.id, patch.identifiers));
+    if (Object.keys(changes).length === 0) return readPerson(tx, ctx, id); // nothing changed: no new version
+
+    const updated = await personStore.update(tx, id, fields, ctx.principal.id);
+    await historyStore.insert(tx, [
+      { entity: 'person', entityId: id, version: updated.version, changedBy: ctx.principal.id, channel: patch.channel ?? row.channel, changes },
+    ]);
+    return readPerson(tx, ctx, id);
+  });
+}
+
+/** The stored fields after a merge patch: null clears, attributes merge, name search keys follow the names. */
+function patchedFields(row: PersonRow, patch: PersonPatch): Partial<PersonFields> {
+  const { identifiers: _ids, channel: _channel, attributes, ...plain } = patch;
+  const fields: Partial<PersonFields> = {};
+  for (const [key, value] of Object.entries(plain)) {
+    (fields as Record<string, unknown>)[key] = value ?? (key === 'disabilities' || key === 'vulnerabilities' ? [] : null);
+  }
+  if (plain.birth_date_estimated === null) fields.birth_date_estimated = false;
+  if (attributes !== undefined) fields.attributes = (mergePatch(row.attributes, attributes ?? {}) ?? {}) as Record<string, unknown>;
+  if ('given_name' in plain) fields.given_name_norm = normaliseName(plain.given_name);
+  if ('family_name' in plain) fields.family_name_norm = normaliseName(plain.family_name);
+  return fields;
+}
+
+/** Replaces the supplied identifiers (the hub-issued registry ID stays); returns the change for the history. */
+async function replaceIdentifiers(tx: Db, personId: string, wanted: PersonPatch['identifiers'] & object) {
+  const current = (await personStore.identifiersOf(tx, [personId])).get(personId) ?? [];
+  const supplied = current.filter((i) => i.type !== REGISTRY_ID_TYPE);
+  const key = (i: { type: string; value: string }) => `${i.type}\u0000${i.value}`;
+  const wantedKeys = new Set(wanted.map(key));
+  const currentKeys = new Set(supplied.map(key));
+  const removed = supplied.filter((i) => !wantedKeys.has(key(i)));
+  const added = wanted.filter((i) => !currentKeys.has(key(i)));
+  if (removed.length === 0 && added.length === 0) return {};
+
+  const taken = await personStore.registeredIdentifiers(tx, added);
+  if (taken.length) {
+    const errors: FieldError[] = taken.map((t) => ({
+      field: `body.identifiers[${wanted.findIndex((w) => w.type === t.id_type && w.value === t.id_value)}].value`,
+      message: `${t.id_type} ${t.id_value} is already registered to another person`,
+    }));
+    throw conflict('identifier.duplicate', 'An identifier is already registered.', { errors });
+  }
+  await personStore.deleteIdentifiers(tx, personId, removed);
+  await personStore.insertIdentifiers(tx, added.map((i) => ({ person_id: personId, id_type: i.type, id_value: i.value, issued_by_hub: false })));
+  const shown = (list: { type: string; value: string }[]) => list.map((i) => ({ type: i.type, value: i.value }));
+  return { identifiers: { from: shown(supplied), to: shown(wanted) } };
+}
+
+export interface PersonQuery {
+  identifier_type?: string;
+  identifier_value?: string;
+  given_name?: string;
+  family_name?: string;
+  birth_date?: string;
+  birth_date_from?: string;
+  birth_date_to?: string;
+  area_code?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export async function listPersons(ctx: Ctx, query: PersonQuery): Promise<Page<Person>> {
+  if ((query.identifier_type === undefined) !== (query.identifier_value === undefined)) {
+    throw invalid([{ field: query.identifier_type ? 'query.identifier_value' : 'query.identifier_type', message: 'is required with the other identifier parameter' }]);
+  }
+  const filter: PersonFilter = {
+    identifier: query.identifier_type ? { type: query.identifier_type, value: query.identifier_value! } : undefined,
+    givenNamePrefix: normaliseName(query.given_name) ?? undefined,
+    familyNamePrefix: normaliseName(query.family_name) ?? undefined,
+    birthDate: query.birth_date,
+    birthDateFrom: query.birth_date_from,
+    birthDateTo: query.birth_date_to,
+    areaCode: query.area_code,
+  };
+  const after = decodeCursor(query.cursor);
+  const rows = await personStore.list(ctx.db, filter, scopeParam(ctx.principal), query.limit + 1, after);
+  const page = rows.slice(0, query.limit);
+  return {
+    items: await viewPeople(ctx.db, page),
+    next_cursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,
+  };
+}
+
+export async function personHistory(ctx: Ctx, id: string): Promise<HistoryItem[]> {
+  const row = await personStore.byId(ctx.db, id, scopeParam(ctx.principal));
+  if (!row) throw notFound('person');
+  return historyStore.of(ctx.db, 'person', id);
+}
+
+export function encodeCursor(id: string): string {
+  return Buffer.from(id).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const id = Buffer.from(cursor, 'base64url').toString();
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
+    throw new HubError(400, 'request.invalid', 'The cursor is not one this API gave out.', { errors: [{ field: 'query.cursor', message: 'is not a valid cursor' }] });
+  }
+  return id;
+}

@@ -1,0 +1,38 @@
+// People as the API shows them: the row with its identifiers and current household.
+import type { Db } from '../../db/index.js';
+import type { Identifier, Membership, Person } from '../types.js';
+import { personStore, type PersonRow } from './store.js';
+
+export function toPerson(row: PersonRow, identifiers: Identifier[], membership: Membership | undefined): Person {
+  return {
+    id: row.id,
+    version: row.version,
+    given_name: row.given_name,
+    family_name: row.family_name,
+    other_names: row.other_names,
+    sex: row.sex,
+    birth_date: row.birth_date,
+    birth_date_estimated: row.birth_date_estimated,
+    phone: row.phone,
+    email: row.email,
+    preferred_language: row.preferred_language,
+    disabilities: row.disabilities,
+    vulnerabilities: row.vulnerabilities,
+    attributes: row.attributes,
+    identifiers,
+    household: membership ?? null,
+    channel: row.channel,
+    created_by: row.created_by,
+    updated_by: row.updated_by,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+/** Loads identifiers and memberships for a page of people in two queries. */
+export async function viewPeople(db: Db, rows: PersonRow[]): Promise<Person[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [identifiers, memberships] = await Promise.all([personStore.identifiersOf(db, ids), personStore.membershipsOf(db, ids)]);
+  return rows.map((r) => toPerson(r, identifiers.get(r.id) ?? [], memberships.get(r.id)));
+}

@@ -1,0 +1,122 @@
+// The registry's shapes at the API edge, written once from openapi/hub.yaml.
+
+export type Channel = 'online' | 'mobile' | 'in_person' | 'bulk_import' | 'connector';
+
+export interface IdentifierInput {
+  type: string;
+  value: string;
+}
+
+export interface PersonInput {
+  given_name?: string;
+  family_name?: string;
+  other_names?: string;
+  sex?: 'male' | 'female' | 'other' | 'unknown';
+  birth_date?: string;
+  birth_date_estimated?: boolean;
+  phone?: string;
+  email?: string;
+  preferred_language?: string;
+  disabilities?: string[];
+  vulnerabilities?: string[];
+  attributes?: Record<string, unknown>;
+  identifiers?: IdentifierInput[];
+  channel?: Channel;
+}
+
+export type PersonPatch = {
+  [K in keyof Omit<PersonInput, 'identifiers' | 'channel' | 'attributes'>]?: PersonInput[K] | null;
+} & { identifiers?: IdentifierInput[]; channel?: Channel; attributes?: Record<string, unknown> | null };
+
+export interface Location {
+  latitude: number;
+  longitude: number;
+}
+
+export interface MemberInput {
+  relationship: string;
+  start_date?: string;
+  person?: PersonInput;
+  person_id?: string;
+}
+
+export interface HouseholdInput {
+  household_type?: string;
+  address?: string;
+  area_code: string;
+  location?: Location;
+  attributes?: Record<string, unknown>;
+  channel?: Channel;
+  members: MemberInput[];
+}
+
+export interface HouseholdPatch {
+  household_type?: string | null;
+  address?: string | null;
+  area_code?: string;
+  location?: Location | null;
+  attributes?: Record<string, unknown> | null;
+  channel?: Channel;
+}
+
+export interface Identifier {
+  type: string;
+  value: string;
+  issued_by_hub: boolean;
+}
+
+export interface Membership {
+  household_id: string;
+  relationship: string;
+  start_date: string;
+}
+
+export interface Person {
+  id: string;
+  version: number;
+  given_name: string | null;
+  family_name: string | null;
+  other_names: string | null;
+  sex: string | null;
+  birth_date: string | null;
+  birth_date_estimated: boolean;
+  phone: string | null;
+  email: string | null;
+  preferred_language: string | null;
+  disabilities: string[];
+  vulnerabilities: string[];
+  attributes: Record<string, unknown>;
+  identifiers: Identifier[];
+  household: Membership | null;
+  channel: Channel;
+  created_by: string;
+  updated_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface HouseholdSummary {
+  id: string;
+  version: number;
+  household_type: string | null;
+  address: string | null;
+  area_code: string;
+  location: Location | null;
+  head_person_id: string | null;
+  size: number;
+  attributes: Record<string, unknown>;
+  channel: Channel;
+  created_by: string;
+  updated_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Household extends HouseholdSummary {
+  members: { person_id: string; relationship: string; start_date: string; person: Person }[];
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}

@@ -1,0 +1,122 @@
+// Assembles the express app: request ids, logs and metrics, JSON bodies, the operations of the API documents,
+// 404/405 for everything else, and one problem handler.
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Authenticator } from '../auth/authenticate.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/index.js';
+import type { Logger } from '../log.js';
+import type { Ctx } from './context.js';
+import { forbidden, HubError, invalid, problemHandler } from './errors.js';
+import type { ApiRequest, Handlers } from './handlers.js';
+import type { HttpMetrics } from './metrics.js';
+import type { Api, ApiOperation } from './openapi.js';
+import { OPEN_ACCESS_PRINCIPAL } from './principal.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    id: string;
+    log: Logger;
+  }
+}
+
+export interface AppDeps {
+  api: Api;
+  handlers: Handlers;
+  db: Db;
+  config: Config;
+  log: Logger;
+  metrics: HttpMetrics;
+  authenticate: Authenticator;
+  /** Routes outside the API document (docs pages), mounted before the API. */
+  extraRoutes?: express.Router;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export function createApp(deps: AppDeps): express.Express {
+  const { api, handlers, log, metrics } = deps;
+  checkHandlers(api, handlers);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false); // ETags carry record versions, set by the handlers
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const incoming = req.header('x-request-id');
+    req.id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    req.log = log.child({ req_id: req.id });
+    res.set('X-Request-Id', req.id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // the route template, never the URL: paths and queries can hold identifiers and names
+      const route = (res.locals.route as string | undefined) ?? 'unmatched';
+      metrics.observe(req.method, route, res.statusCode, seconds);
+      req.log.info({ method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+    });
+    next();
+  });
+
+  app.use(express.json({ limit: deps.config.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  if (deps.extraRoutes) app.use(deps.extraRoutes);
+
+  app.use(async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const match = api.match(req.method, req.path);
+      if (!match) throw new HubError(404, 'route.not_found', `There is no ${req.path} in this API; see /docs.`);
+      if ('allowed' in match) {
+        res.set('Allow', match.allowed.join(', '));
+        throw new HubError(405, 'method.not_allowed', `${req.method} is not allowed here; use ${match.allowed.join(' or ')}.`);
+      }
+      const { operation, params } = match;
+      res.locals.route = operation.path;
+      const principal = operation.scopes === null ? OPEN_ACCESS_PRINCIPAL : await deps.authenticate(req.headers);
+      requireScopes(operation, principal.scopes);
+      requireJsonBody(req, operation);
+      const validation = api.validateRequest(
+        { method: req.method, path: req.path, headers: req.headers, query: req.query as Record<string, unknown>, body: req.body },
+        operation,
+      );
+      if (validation.errors.length) throw invalid(validation.errors);
+      const ctx: Ctx = { config: deps.config, db: deps.db, principal, requestId: req.id, log: req.log };
+      const apiRequest: ApiRequest = {
+        operationId: operation.operationId,
+        params,
+        query: validation.query,
+        body: req.body,
+        header: (name) => req.header(name),
+      };
+      await handlers[operation.operationId](ctx, apiRequest, res);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  app.use(problemHandler);
+  return app;
+}
+
+function requireScopes(operation: ApiOperation, granted: ReadonlySet<string>): void {
+  if (operation.scopes === null || operation.scopes.length === 0) return;
+  const missing = operation.scopes.filter((scope) => !granted.has(scope));
+  if (missing.length) throw forbidden(`This operation needs the scope ${missing.join(', ')}.`);
+}
+
+function requireJsonBody(req: Request, operation: ApiOperation): void {
+  const content = (operation.operation.requestBody as { content?: Record<string, unknown> } | undefined)?.content;
+  if (!content || !req.headers['content-length'] && !req.headers['transfer-encoding']) return;
+  if (content['application/json'] && !req.is(['application/json', 'application/*+json'])) {
+    throw new HubError(415, 'request.unsupported_media_type', 'Send the body as application/json.');
+  }
+}
+
+/** Every operation of the document has a handler and every handler an operation: checked once at start. */
+function checkHandlers(api: Api, handlers: Handlers): void {
+  const missing = [...api.operations.keys()].filter((id) => !handlers[id]);
+  const unknown = Object.keys(handlers).filter((id) => !api.operations.has(id));
+  if (missing.length || unknown.length) {
+    throw new Error(`API handlers out of step with the document: missing ${missing.join(', ') || 'none'}; unknown ${unknown.join(', ') || 'none'}`);
+  }
+}

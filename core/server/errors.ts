@@ -1,0 +1,99 @@
+// One error type with an HTTP status and a stable code; the problem handler turns it into RFC 9457 problem+json.
+import type { NextFunction, Request, Response } from 'express';
+
+export interface FieldError {
+  field: string; // where: 'body.members[2].birth_date', 'query.limit', 'header.if-match'
+  message: string; // what is wrong, for a person
+  index?: number; // the record of a batch it belongs to
+}
+
+export class HubError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string, // stable and documented: 'person.not_found'
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string) => new HubError(404, `${what}.not_found`, `No such ${what}.`);
+
+export const invalid = (errors: FieldError[], message = 'The request is not valid.') =>
+  new HubError(400, 'request.invalid', message, { errors });
+
+export const unprocessable = (code: string, errors: FieldError[], message: string) =>
+  new HubError(422, code, message, { errors });
+
+export const conflict = (code: string, message: string, details: Record<string, unknown> = {}) =>
+  new HubError(409, code, message, details);
+
+export const ifMatchRequired = () =>
+  new HubError(428, 'precondition.required', 'Send If-Match with the ETag of the version you edited.', {
+    errors: [{ field: 'header.if-match', message: 'is required' }],
+  });
+
+export const staleVersion = (what: string, currentVersion: number) =>
+  new HubError(
+    412,
+    `${what}.version_mismatch`,
+    `The ${what} has changed since you read it (now version ${currentVersion}); read it again and reapply your change.`,
+    { current_version: currentVersion },
+    { ETag: `"${currentVersion}"` },
+  );
+
+export const unauthorized = (message: string) =>
+  new HubError(401, 'auth.unauthorized', message, {}, { 'WWW-Authenticate': 'Bearer realm="srhub"' });
+
+export const forbidden = (message: string) => new HubError(403, 'auth.forbidden', message);
+
+export const unavailable = (message: string) =>
+  new HubError(503, 'service.unavailable', message, {}, { 'Retry-After': '5' });
+
+/** Express's own errors (body parser) that are the client's fault, as HubErrors. */
+function fromExpressError(err: unknown): HubError | undefined {
+  const e = err as { type?: string; status?: number; limit?: number };
+  if (e?.type === 'entity.parse.failed') {
+    return new HubError(400, 'request.malformed_json', 'The request body is not valid JSON.', {
+      errors: [{ field: 'body', message: 'is not valid JSON' }],
+    });
+  }
+  if (e?.type === 'entity.too.large') {
+    return new HubError(413, 'request.too_large', `The request body is larger than the limit of ${e.limit} bytes.`);
+  }
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return new HubError(415, 'request.unsupported_encoding', 'Send the body as UTF-8 JSON.');
+  }
+  if (e?.status === 400 && e?.type) {
+    return new HubError(400, 'request.malformed', 'The request could not be read.');
+  }
+  return undefined;
+}
+
+/** A unique violation that slipped past the checks (two requests racing for one identifier). */
+function fromDbError(err: unknown): HubError | undefined {
+  if ((err as { code?: string })?.code !== '23505') return undefined;
+  return new HubError(409, 'conflict.concurrent', 'A concurrent request registered the same data first; read it and retry.');
+}
+
+/** The last middleware: HubError -> problem+json; anything else is a bug -> 500 without internals. */
+export function problemHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+  const known = err instanceof HubError ? err : (fromExpressError(err) ?? fromDbError(err));
+  const e = known ?? new HubError(500, 'internal', 'Something went wrong on our side; it has been logged.');
+  if (!known) req.log?.error({ err: { message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'unhandled');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.set(e.headers);
+  sendProblem(res, e, req.id);
+}
+
+export function sendProblem(res: Response, e: HubError, requestId?: string): void {
+  res
+    .status(e.status)
+    .type('application/problem+json')
+    .json({ type: `/problems/${e.code}`, title: e.message, status: e.status, code: e.code, request_id: requestId, ...e.details });
+}

@@ -1,0 +1,82 @@
+// Starts the hub: database (migrated), cache and bus, the API, the HTTP server; stops them in reverse order.
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAuthenticator } from '../auth/authenticate.js';
+import { initCache, type Bus, type Cache } from '../cache/index.js';
+import type { Config } from '../config.js';
+import { initDb, type Db } from '../db/index.js';
+import { createLogger, type Logger } from '../log.js';
+import { registryRoutes } from '../registry/routes.js';
+import { createApp } from './app.js';
+import { docsRoutes } from './docs.js';
+import { createMetrics } from './metrics.js';
+import { Api } from './openapi.js';
+import { operationsRoutes } from './operations.js';
+
+export const HUB_API_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../openapi/hub.yaml');
+
+export interface Hub {
+  url: string;
+  config: Config;
+  db: Db;
+  cache: Cache;
+  bus: Bus;
+  api: Api;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+export async function startHub(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Hub> {
+  const db = await initDb(config);
+  const closers: (() => Promise<void>)[] = [() => db.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((err) => log.error({ err: err.message }, 'close failed'));
+  };
+  try {
+    const { cache, bus } = await initCache(config);
+    closers.push(() => cache.close(), () => bus.close());
+    const api = await Api.load(HUB_API_FILE);
+    const metrics = createMetrics();
+    const app = createApp({
+      api,
+      handlers: { ...operationsRoutes({ db, cache, metrics }), ...registryRoutes },
+      db,
+      config,
+      log,
+      metrics,
+      authenticate: createAuthenticator(config),
+      extraRoutes: await docsRoutes(api, HUB_API_FILE),
+    });
+    const server = await listen(app, config.port, config.host);
+    closers.push(() => closeServer(server, config.shutdownTimeoutMs));
+    const { port } = server.address() as AddressInfo;
+    const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+    log.info({ url, database: db.engine, cache: cache.engine }, 'hub started');
+    return { url, config, db, cache, bus, api, log, stop: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+function listen(app: RequestListener, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer(app);
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+/** Stops accepting connections, lets requests in flight finish, and cuts what is left after the timeout. */
+function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
