@@ -22,6 +22,7 @@ export interface RouteMatch {
 }
 
 interface CompiledPath {
+  template: string;
   regex: RegExp;
   names: string[];
   byMethod: Map<string, ApiOperation>;
@@ -58,7 +59,8 @@ export class Api {
       // tests/openapi checks the documents against the 3.1 schema instead
       quick: true,
       coerceTypes: true,
-      ajvOpts: { allErrors: true }, // report every bad field at once, not just the first
+      // allErrors: report every bad field at once; useDefaults: the document's defaults fill absent values
+      ajvOpts: { allErrors: true, useDefaults: true },
       customizeAjv: (ajv) => {
         addFormats.default(ajv, ['date', 'date-time', 'email', 'uuid', 'uri']);
         return ajv;
@@ -131,12 +133,12 @@ export class Api {
       })
       .join('');
     if (names.length === 0) {
-      if (!this.exact.has(template)) this.exact.set(template, { regex: /^$/, names, byMethod: new Map() });
+      if (!this.exact.has(template)) this.exact.set(template, { template, regex: /^$/, names, byMethod: new Map() });
       return this.exact.get(template)!;
     }
-    let compiled = this.templated.find((c) => c.regex.source === `^${pattern}$`);
+    let compiled = this.templated.find((c) => c.template === template);
     if (!compiled) {
-      compiled = { regex: new RegExp(`^${pattern}$`), names, byMethod: new Map() };
+      compiled = { template, regex: new RegExp(`^${pattern}$`), names, byMethod: new Map() };
       this.templated.push(compiled);
     }
     return compiled;

@@ -1,0 +1,60 @@
+// Each test gets a database of its own: a fresh in-memory PGlite, or a new database on the PostgreSQL server
+// (dropped afterwards), so runs never depend on what another left.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Db } from '../../core/db/db.js';
+import { migrate } from '../../core/db/migrate.js';
+import { openPglite } from '../../core/db/pglite.js';
+import { openPostgres } from '../../core/db/postgres.js';
+import { postgresUrl, type DbEngineName } from './services.js';
+
+export interface TestDatabase {
+  engine: DbEngineName;
+  /** Set for PostgreSQL: the URL of the test's own database. */
+  url?: string;
+  drop(): Promise<void>;
+}
+
+/** Creates an empty database; for PGlite there is nothing to create (the hub opens it in its data folder). */
+export async function createTestDatabase(engine: DbEngineName): Promise<TestDatabase> {
+  if (engine === 'pglite') return { engine, drop: async () => undefined };
+  const serverUrl = postgresUrl();
+  if (!serverUrl) throw new Error('no PostgreSQL for the tests: set DATABASE_URL');
+  const name = `srhub_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    engine,
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** A migrated Db on the engine, for store-level tests; close() also drops the database. */
+export async function openTestDb(engine: DbEngineName): Promise<Db> {
+  const database = await createTestDatabase(engine);
+  const db = engine === 'pglite' ? await openPglite(undefined) : await openPostgres(database.url!, 5);
+  await migrate(db);
+  return {
+    ...db,
+    async close() {
+      await db.close();
+      await database.drop();
+    },
+  };
+}
