@@ -31,9 +31,12 @@ export interface Hub {
 export async function startHub(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Hub> {
   const db = await initDb(config);
   const closers: (() => Promise<void>)[] = [() => db.close()];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch((err) => log.error({ err: err.message }, 'close failed'));
-  };
+  let closing: Promise<void> | undefined;
+  // stopping twice (a second SIGTERM, a test's cleanup) waits for the first stop
+  const closeAll = () =>
+    (closing ??= (async () => {
+      for (const close of closers.reverse()) await close().catch((err) => log.error({ err: err.message }, 'close failed'));
+    })());
   try {
     const { cache, bus } = await initCache(config);
     closers.push(() => cache.close(), () => bus.close());

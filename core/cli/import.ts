@@ -1,0 +1,1 @@
+export { importCsv } from '../import/import.js';

@@ -1,0 +1,61 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { migrate, readMigrations } from '../../../core/db/migrate.js';
+import type { Db } from '../../../core/db/db.js';
+import { openTestDb } from '../../helpers/databases.js';
+import { dbEngines } from '../../helpers/services.js';
+
+describe.each(dbEngines())('storage on %s', (engine) => {
+  let db: Db;
+  beforeEach(async () => {
+    db = await openTestDb(engine);
+  });
+  afterEach(() => db.close());
+
+  it('applies every migration once and records it', async () => {
+    const migrations = await readMigrations();
+    const applied = await db.query<{ name: string }>('select name from schema_migration order by id');
+    expect(applied.map((m) => m.name)).toEqual(migrations.map((m) => m.name));
+    expect(await migrate(db)).toEqual([]);
+  });
+
+  it('refuses to start over a migration edited after it was applied', async () => {
+    const [first] = await readMigrations();
+    await expect(migrate(db, [{ ...first, checksum: 'edited' }])).rejects.toThrow(/was changed after it was applied/);
+  });
+
+  it('applies a new migration file in order', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'srhub-migrations-'));
+    try {
+      const existing = await readMigrations();
+      for (const m of existing) await writeFile(path.join(dir, `${m.name}.sql`), m.sql);
+      await writeFile(path.join(dir, '999_extra.sql'), 'create table extra (id int primary key);');
+      expect(await migrate(db, await readMigrations(dir))).toEqual(['999_extra']);
+      expect(await db.query('select * from extra')).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rolls a failed transaction back whole', async () => {
+    await db.execScript('create table t (id int primary key)');
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('insert into t values (1)');
+        await tx.query('insert into t values (1)');
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await db.query('select * from t')).toEqual([]);
+  });
+
+  it('parses dates as strings and counts as numbers on both engines', async () => {
+    const [row] = await db.query<{ d: unknown; n: unknown }>(`select '2001-02-03'::date as d, count(*) as n from generate_series(1, 3)`);
+    expect(row).toEqual({ d: '2001-02-03', n: 3 });
+  });
+
+  it('runs concurrent migrations one at a time (advisory lock)', async () => {
+    const results = await Promise.all([migrate(db), migrate(db), migrate(db)]);
+    expect(results).toEqual([[], [], []]);
+  });
+});
