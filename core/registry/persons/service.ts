@@ -110,6 +110,11 @@ export async function listPersons(ctx: Ctx, query: PersonQuery): Promise<Page<Pe
   if ((query.identifier_type === undefined) !== (query.identifier_value === undefined)) {
     throw invalid([{ field: query.identifier_type ? 'query.identifier_value' : 'query.identifier_type', message: 'is required with the other identifier parameter' }]);
   }
+  for (const name of ['given_name', 'family_name'] as const) {
+    if (query[name] !== undefined && normaliseName(query[name]) === null) {
+      throw invalid([{ field: `query.${name}`, message: 'must contain a letter or a digit' }]);
+    }
+  }
   const filter: PersonFilter = {
     identifier: query.identifier_type ? { type: query.identifier_type, value: query.identifier_value! } : undefined,
     givenNamePrefix: normaliseName(query.given_name) ?? undefined,
