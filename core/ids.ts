@@ -1,11 +1,30 @@
 // Identifiers the hub makes: time-ordered UUIDs for rows, check-digit registry IDs for people.
 import { randomBytes, randomInt } from 'node:crypto';
 
-/** A UUIDv7 (RFC 9562): ordered by creation time, so new rows land at the end of their index. */
-export function uuidv7(now = Date.now()): string {
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * A UUIDv7 (RFC 9562): ordered by creation time, so new rows land at the end of their index. Within one
+ * millisecond a 12-bit counter keeps the ids of this process in creation order (RFC 9562 method 1).
+ */
+export function uuidv7(): string {
+  let now = Date.now();
+  if (now <= lastMs) {
+    sequence += 1;
+    if (sequence > 0xfff) {
+      lastMs += 1; // borrow the next millisecond rather than go backwards
+      sequence = 0;
+    }
+    now = lastMs;
+  } else {
+    sequence = randomBytes(1)[0]; // a random start, leaving room to count up
+  }
+  lastMs = now;
   const bytes = randomBytes(16);
   bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[6] = 0x70 | (sequence >> 8);
+  bytes[7] = sequence & 0xff;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

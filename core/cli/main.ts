@@ -109,6 +109,8 @@ async function seedCommand(args: string[]): Promise<number> {
   if (!values.demo && !values.persons) throw new UsageError('seed needs --demo or --persons N.');
   const persons = values.persons === undefined ? undefined : Number(values.persons);
   if (persons !== undefined && (!Number.isInteger(persons) || persons < 1)) throw new UsageError('--persons takes a whole number above 0.');
+  const seed = Number(values.seed ?? 1);
+  if (!Number.isInteger(seed)) throw new UsageError('--seed takes a whole number.');
   return withDb(async (config, db) => {
     const ctx = systemContext(config, db, createLogger(config.logLevel), SYSTEM_PRINCIPAL);
     if (values.demo) {
@@ -116,7 +118,7 @@ async function seedCommand(args: string[]): Promise<number> {
       console.log(seeded ? `Seeded ${seeded.households} households (${seeded.persons} persons).` : 'The registry already has data; demo seed skipped.');
     }
     if (persons) {
-      const seeded = await seedPersons(ctx, persons, Number(values.seed ?? 1));
+      const seeded = await seedPersons(ctx, persons, seed);
       console.log(`Seeded ${seeded.households} households (${seeded.persons} persons).`);
     }
     return 0;

@@ -70,12 +70,13 @@ export const registryRoutes: Handlers = {
   bulkCreateHouseholds: async (ctx, req, res) => {
     const skipInvalid = req.body.on_error === 'skip_invalid';
     const result = await idempotent(ctx, req.operationId, req.header('idempotency-key'), req.body, async (tx) => {
-      const { created, errors } = await registerHouseholds(tx, ctx, req.body.households, {
+      const registration = await registerHouseholds(tx, ctx, req.body.households, {
         defaultChannel: 'bulk_import',
         at: (i) => `body.households[${i}]`,
         skipInvalid,
       });
-      if (errors.length && !skipInvalid) throw registrationError(errors);
+      const { created, errors } = registration;
+      if (errors.length && !skipInvalid) throw registrationError(registration);
       const rejected = new Set(errors.map((e) => e.index)).size;
       return { status: 200, body: { created: created.length, rejected, households: created, errors } };
     });

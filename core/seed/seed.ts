@@ -1,13 +1,13 @@
 // Loading the synthetic population into the registry: the demo data on first start, bulk data for benchmarks.
 // Everything goes through the registration path, so seeded data obeys the same rules and gets the same history.
 import type { Db } from '../db/index.js';
-import { registerHouseholds } from '../registry/households/register.js';
+import { registerHouseholds, type Registration } from '../registry/households/register.js';
 import { registrationError } from '../registry/households/service.js';
 import { householdStore } from '../registry/households/store.js';
 import { personStore } from '../registry/persons/store.js';
 import type { HouseholdInput } from '../registry/types.js';
 import type { Ctx } from '../server/context.js';
-import { conflict, HubError, type FieldError } from '../server/errors.js';
+import { conflict, HubError } from '../server/errors.js';
 import { createCountryAreas, districtsOf } from './country.js';
 import { generateHouseholds } from './households.js';
 import { ID_BLOCKS, IdentifierSequence, idBlock } from './identifiers.js';
@@ -79,18 +79,19 @@ async function refuseUsedSeed(db: Db, seed: number): Promise<void> {
 
 /** Registers one batch; generated data must be valid, so any error stops the seeding with the first few. */
 async function register(tx: Db, ctx: Ctx, households: HouseholdInput[], offset: number): Promise<void> {
-  const { errors } = await registerHouseholds(tx, ctx, households, {
+  const registration = await registerHouseholds(tx, ctx, households, {
     defaultChannel: 'bulk_import',
     at: (i) => `households[${offset + i}]`,
     skipInvalid: false,
   });
-  if (errors.length) throw refused(errors);
+  if (registration.errors.length) throw refused(registration);
 }
 
-function refused(errors: FieldError[]): HubError {
+function refused(registration: Registration): HubError {
+  const { errors } = registration;
   const shown = errors.slice(0, 3).map((e) => `${e.field} ${e.message}`);
   const more = errors.length > shown.length ? ` (and ${errors.length - shown.length} more)` : '';
-  const e = registrationError(errors.slice(0, 20));
+  const e = registrationError({ ...registration, errors: errors.slice(0, 20) });
   return new HubError(e.status, e.code, `The registry refused generated households: ${shown.join('; ')}${more}.`, e.details);
 }
 

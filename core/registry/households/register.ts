@@ -25,6 +25,8 @@ export interface RegisterOptions {
 export interface Registration {
   created: { index: number; id: string }[];
   errors: FieldError[];
+  /** Whether some errors are identifiers already registered or given twice (a 409 rather than a 422). */
+  identifierConflicts: boolean;
 }
 
 interface Prepared {
@@ -45,7 +47,8 @@ export async function registerHouseholds(tx: Db, ctx: Ctx, inputs: HouseholdInpu
     if (!areas.has(h.area_code)) errors.push({ index, field: `${options.at(index)}.area_code`, message: `${h.area_code} is not a known admin area` });
   });
   errors.push(...(await existingMemberErrors(tx, inputs, options, scope)));
-  errors.push(...(await identifierConflicts(tx, prepared.flatMap((p) => p.people))));
+  const conflicts = await identifierConflicts(tx, prepared.flatMap((p) => p.people));
+  errors.push(...conflicts);
 
   const invalid = new Set(errors.map((e) => e.index));
   const accepted = options.skipInvalid ? prepared.filter((p) => !invalid.has(p.index)) : invalid.size ? [] : prepared;
@@ -70,7 +73,11 @@ export async function registerHouseholds(tx: Db, ctx: Ctx, inputs: HouseholdInpu
       };
     }),
   );
-  return { created: accepted.map((p) => ({ index: p.index, id: p.household.id })), errors: errors.sort((a, b) => a.index! - b.index!) };
+  return {
+    created: accepted.map((p) => ({ index: p.index, id: p.household.id })),
+    errors: errors.sort((a, b) => a.index! - b.index!),
+    identifierConflicts: conflicts.length > 0,
+  };
 }
 
 function prepare(ctx: Ctx, input: HouseholdInput, index: number, options: RegisterOptions, date: string, errors: FieldError[]): Prepared {

@@ -11,20 +11,21 @@ import { personStore } from '../persons/store.js';
 import { decodeCursor, encodeCursor } from '../persons/service.js';
 import { scopeParam } from '../scope.js';
 import type { Household, HouseholdInput, HouseholdPatch, HouseholdSummary, MemberInput, Page } from '../types.js';
-import { HEAD, registerHouseholds } from './register.js';
+import { HEAD, registerHouseholds, type Registration } from './register.js';
 import { householdStore, type HouseholdRow } from './store.js';
 import { toHouseholdSummary, viewHousehold } from './view.js';
 
 export async function createHousehold(tx: Db, ctx: Ctx, input: HouseholdInput): Promise<Household> {
-  const { created, errors } = await registerHouseholds(tx, ctx, [input], { defaultChannel: 'online', at: () => 'body', skipInvalid: false });
-  if (errors.length) throw registrationError(errors);
+  const registration = await registerHouseholds(tx, ctx, [input], { defaultChannel: 'online', at: () => 'body', skipInvalid: false });
+  if (registration.errors.length) throw registrationError(registration);
+  const { created } = registration;
   return readHousehold(tx, ctx, created[0].id);
 }
 
-export function registrationError(errors: { field: string; message: string }[]): HubError {
-  const duplicate = errors.some((e) => e.message.includes('already registered'));
-  return duplicate
-    ? conflict('identifier.duplicate', 'An identifier is already registered.', { errors })
+/** Identifier conflicts are 409 (the data exists already); anything else wrong with the input is 422. */
+export function registrationError({ errors, identifierConflicts }: Registration): HubError {
+  return identifierConflicts
+    ? conflict('identifier.duplicate', 'An identifier is already registered or given twice.', { errors })
     : unprocessable('household.invalid', errors, 'The household cannot be registered as given.');
 }
 

@@ -110,7 +110,7 @@ export const householdStore = {
   async members(db: Db, householdId: string): Promise<MemberRow[]> {
     return db.query<MemberRow>(
       `select person_id, relationship, start_date from membership
-       where household_id = $1 and end_date is null order by start_date, created_at, person_id`,
+       where household_id = $1 and end_date is null order by id`,
       [householdId],
     );
   },

@@ -56,17 +56,22 @@ export async function identifierConflicts(db: Db, people: PreparedPerson[]): Pro
 /** People registered without any identifier get a registry ID from the hub (inclusive registration). */
 export async function issueRegistryIds(db: Db, people: PreparedPerson[]): Promise<void> {
   let pending = people.filter((p) => p.identifiers.length === 0);
+  const issued = new Set<string>();
   while (pending.length) {
     for (const p of pending) {
       p.identifiers = [{ person_id: p.row.id, id_type: REGISTRY_ID_TYPE, id_value: newRegistryId(), issued_by_hub: true }];
     }
+    const drawn = pending.map((p) => p.identifiers[0].id_value);
     const taken = new Set(
-      (await personStore.registeredIdentifiers(db, pending.map((p) => ({ type: REGISTRY_ID_TYPE, value: p.identifiers[0].id_value })))).map(
-        (r) => r.id_value,
-      ),
+      (await personStore.registeredIdentifiers(db, drawn.map((value) => ({ type: REGISTRY_ID_TYPE, value })))).map((r) => r.id_value),
     );
-    // a collision in 10^10 is rare; those few draw again
-    pending = pending.filter((p) => taken.has(p.identifiers[0].id_value));
+    // collisions (with the registry, or within this batch) are rare in 10^10; those few draw again
+    pending = pending.filter((p) => {
+      const value = p.identifiers[0].id_value;
+      const collides = taken.has(value) || issued.has(value);
+      if (!collides) issued.add(value);
+      return collides;
+    });
   }
 }
 
