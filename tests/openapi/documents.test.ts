@@ -1,0 +1,38 @@
+import { readFile } from 'node:fs/promises';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { parse } from 'yaml';
+import { HUB_API_FILE } from '../../core/server/hub.js';
+import { Api } from '../../core/server/openapi.js';
+import { registryRoutes } from '../../core/registry/routes.js';
+
+describe('openapi/hub.yaml', () => {
+  let document: any;
+  let api: Api;
+  beforeAll(async () => {
+    document = parse(await readFile(HUB_API_FILE, 'utf8'));
+    api = await Api.load(HUB_API_FILE);
+  });
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(document);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('gives every operation an id, a summary, its scopes and its error answers', () => {
+    for (const op of api.operations.values()) {
+      expect(op.operation.summary).toBeTruthy();
+      const responses = Object.keys(op.operation.responses ?? {});
+      if (op.scopes === null) continue; // public: health, readiness, metrics
+      expect({ id: op.operationId, scopes: op.scopes.length > 0 }).toEqual({ id: op.operationId, scopes: true });
+      expect({ id: op.operationId, has: ['401', '403'].every((s) => responses.includes(s)) }).toEqual({ id: op.operationId, has: true });
+    }
+  });
+
+  it('has a registry handler for every /api operation and no handler without an operation', () => {
+    const apiOperations = [...api.operations.values()].filter((op) => op.path.startsWith('/api/')).map((op) => op.operationId).sort();
+    expect(Object.keys(registryRoutes).sort()).toEqual(apiOperations);
+  });
+});
