@@ -18,6 +18,27 @@ export interface Config {
   demo: boolean;
   idTypes: string[];
   shutdownTimeoutMs: number;
+  /** 32 bytes from SRHUB_MASTER_KEY (base64); required with DATABASE_URL, generated into dataDir otherwise. */
+  masterKey?: Buffer;
+  /** The `iss` of the hub's tokens and the `aud` they must carry. */
+  tokenIssuer: string;
+  tokenTtlSeconds: number;
+  keyRetentionDays: number;
+  trustedIssuers: TrustedIssuer[];
+  corsOrigins: string[];
+  rateLimitPerMinute: number;
+  rateLimitPerIpPerMinute: number;
+}
+
+/** An external OpenID provider whose tokens the hub accepts (SRHUB_TRUSTED_ISSUERS, a JSON array). */
+export interface TrustedIssuer {
+  issuer: string;
+  jwks_uri: string;
+  audience: string;
+  /** The claim holding the user's roles (default "roles"); only roles the hub knows count. */
+  roles_claim?: string;
+  /** The claim holding admin area codes (default "areas"); absent = every area. */
+  areas_claim?: string;
 }
 
 export class ConfigError extends Error {
@@ -53,7 +74,18 @@ export function loadConfig(env: Env = process.env): Config {
     demo: read.bool('SRHUB_DEMO', false),
     idTypes: [...STANDARD_ID_TYPES, ...read.list('SRHUB_ID_TYPES', /^[A-Z][A-Z0-9_]{1,31}$/)],
     shutdownTimeoutMs: read.int('SRHUB_SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+    masterKey: read.key('SRHUB_MASTER_KEY', 32),
+    tokenIssuer: read.string('SRHUB_TOKEN_ISSUER', 'srhub'),
+    tokenTtlSeconds: read.int('SRHUB_TOKEN_TTL_SECONDS', 900, 60, 86400),
+    keyRetentionDays: read.int('SRHUB_KEY_RETENTION_DAYS', 400, 1, 3650),
+    trustedIssuers: read.trustedIssuers('SRHUB_TRUSTED_ISSUERS'),
+    corsOrigins: read.list('SRHUB_CORS_ORIGINS', /^https?:\/\/[^/\s]+$/),
+    rateLimitPerMinute: read.int('SRHUB_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
+    rateLimitPerIpPerMinute: read.int('SRHUB_RATE_LIMIT_PER_IP_PER_MINUTE', 600, 1, 10_000_000),
   };
+  if (config.databaseUrl && !config.masterKey && !problems.some((p) => p.startsWith('SRHUB_MASTER_KEY'))) {
+    problems.push('SRHUB_MASTER_KEY: required when DATABASE_URL is set (32 random bytes, base64: `openssl rand -base64 32`)');
+  }
   if (config.idTypes.includes(REGISTRY_ID_TYPE)) {
     problems.push(`SRHUB_ID_TYPES: ${REGISTRY_ID_TYPE} is reserved for the registry IDs the hub issues`);
   }
@@ -125,6 +157,33 @@ class EnvReader {
     }
     const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(match[2] ?? 'b').toLowerCase() as 'b'];
     return Number(match[1]) * unit;
+  }
+
+  /** A secret key as base64; the value is never echoed. */
+  key(name: string, bytes: number): Buffer | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const key = Buffer.from(value, 'base64');
+    if (key.length !== bytes || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) {
+      this.problems.push(`${name}: expected ${bytes} random bytes in base64 (\`openssl rand -base64 ${bytes}\`)`);
+      return undefined;
+    }
+    return key;
+  }
+
+  trustedIssuers(name: string): TrustedIssuer[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    try {
+      const list = JSON.parse(value) as TrustedIssuer[];
+      const valid = Array.isArray(list) && list.every((i) =>
+        typeof i?.issuer === 'string' && typeof i.audience === 'string' && typeof i.jwks_uri === 'string' && /^https?:\/\//.test(i.jwks_uri));
+      if (valid) return list;
+    } catch {
+      // reported below
+    }
+    this.problems.push(`${name}: expected a JSON array of {"issuer", "jwks_uri", "audience", "roles_claim"?, "areas_claim"?}`);
+    return [];
   }
 
   list(name: string, itemPattern: RegExp): string[] {

@@ -1,9 +1,11 @@
 // The srhub command line: serve, migrate, seed, import.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
 import { initDb } from '../db/index.js';
 import { createLogger } from '../log.js';
-import { systemContext } from '../server/context.js';
+import { systemContext, type Ctx } from '../server/context.js';
+import { loadMasterKey } from '../keys/master-key.js';
+import { createSecrets } from '../keys/secrets.js';
 import { startHub } from '../server/hub.js';
 import { SYSTEM_PRINCIPAL } from '../server/principal.js';
 import { importCsv } from './import.js';
@@ -71,7 +73,7 @@ async function serve(args: string[]): Promise<number> {
   const demo = Boolean(values.demo) || config.demo;
   const hub = await startHub(config);
   if (demo) {
-    const ctx = systemContext(config, hub.db, hub.log, SYSTEM_PRINCIPAL);
+    const ctx = systemContext(config, hub.db, hub.secrets, hub.log, SYSTEM_PRINCIPAL);
     const seeded = await seedDemo(ctx);
     if (seeded) hub.log.info(seeded, 'demo data seeded');
   }
@@ -89,18 +91,21 @@ async function serve(args: string[]): Promise<number> {
   return 0;
 }
 
-async function withDb<T>(work: (config: Config, db: Awaited<ReturnType<typeof initDb>>) => Promise<T>): Promise<T> {
+/** Runs a command's work with the database and the hub's own context (the system principal). */
+async function withContext<T>(work: (ctx: Ctx) => Promise<T>): Promise<T> {
   const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const secrets = createSecrets(await loadMasterKey(config, log));
   const db = await initDb(config);
   try {
-    return await work(config, db);
+    return await work(systemContext(config, db, secrets, log, SYSTEM_PRINCIPAL));
   } finally {
     await db.close();
   }
 }
 
 async function migrateCommand(): Promise<number> {
-  await withDb(async () => console.log('The database schema is up to date.'));
+  await withContext(async () => console.log('The database schema is up to date.'));
   return 0;
 }
 
@@ -111,8 +116,7 @@ async function seedCommand(args: string[]): Promise<number> {
   if (persons !== undefined && (!Number.isInteger(persons) || persons < 1)) throw new UsageError('--persons takes a whole number above 0.');
   const seed = Number(values.seed ?? 1);
   if (!Number.isInteger(seed)) throw new UsageError('--seed takes a whole number.');
-  return withDb(async (config, db) => {
-    const ctx = systemContext(config, db, createLogger(config.logLevel), SYSTEM_PRINCIPAL);
+  return withContext(async (ctx) => {
     if (values.demo) {
       const seeded = await seedDemo(ctx);
       console.log(seeded ? `Seeded ${seeded.households} households (${seeded.persons} persons).` : 'The registry already has data; demo seed skipped.');
@@ -128,8 +132,7 @@ async function seedCommand(args: string[]): Promise<number> {
 async function importCommand(args: string[]): Promise<number> {
   const { positionals } = options(args, {});
   if (positionals.length !== 1) throw new UsageError('import takes one CSV file.');
-  return withDb(async (config, db) => {
-    const ctx = systemContext(config, db, createLogger(config.logLevel), SYSTEM_PRINCIPAL);
+  return withContext(async (ctx) => {
     const summary = await importCsv(ctx, positionals[0], { progress: process.stderr });
     return summary.rejectedRows > 0 && summary.acceptedRows === 0 ? 1 : 0;
   });

@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Authenticator } from '../auth/authenticate.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/index.js';
+import type { Secrets } from '../keys/secrets.js';
 import type { Logger } from '../log.js';
 import type { Ctx } from './context.js';
 import { forbidden, HubError, invalid, problemHandler } from './errors.js';
@@ -24,6 +25,7 @@ export interface AppDeps {
   api: Api;
   handlers: Handlers;
   db: Db;
+  secrets: Secrets;
   config: Config;
   log: Logger;
   metrics: HttpMetrics;
@@ -80,7 +82,7 @@ export function createApp(deps: AppDeps): express.Express {
         operation,
       );
       if (validation.errors.length) throw invalid(validation.errors);
-      const ctx: Ctx = { config: deps.config, db: deps.db, principal, requestId: req.id, log: req.log };
+      const ctx: Ctx = { config: deps.config, db: deps.db, secrets: deps.secrets, principal, requestId: req.id, log: req.log, ip: req.ip };
       const apiRequest: ApiRequest = {
         operationId: operation.operationId,
         params,

@@ -7,6 +7,9 @@ import { createAuthenticator } from '../auth/authenticate.js';
 import { initCache, type Bus, type Cache } from '../cache/index.js';
 import type { Config } from '../config.js';
 import { initDb, type Db } from '../db/index.js';
+import { KeyStore } from '../keys/key-store.js';
+import { loadMasterKey } from '../keys/master-key.js';
+import { createSecrets, type Secrets } from '../keys/secrets.js';
 import { createLogger, type Logger } from '../log.js';
 import { registryRoutes } from '../registry/routes.js';
 import { createApp } from './app.js';
@@ -25,10 +28,13 @@ export interface Hub {
   bus: Bus;
   api: Api;
   log: Logger;
+  secrets: Secrets;
+  keys: KeyStore;
   stop(): Promise<void>;
 }
 
 export async function startHub(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Hub> {
+  const secrets = createSecrets(await loadMasterKey(config, log));
   const db = await initDb(config);
   const closers: (() => Promise<void>)[] = [() => db.close()];
   let closing: Promise<void> | undefined;
@@ -42,10 +48,13 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     closers.push(() => cache.close(), () => bus.close());
     const api = await Api.load(HUB_API_FILE);
     const metrics = createMetrics();
+    const keys = new KeyStore(db, secrets.masterKey);
+    await keys.signingKey(); // the first start creates the hub's signing key
     const app = createApp({
       api,
       handlers: { ...operationsRoutes({ db, cache, metrics }), ...registryRoutes },
       db,
+      secrets,
       config,
       log,
       metrics,
@@ -57,7 +66,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     const { port } = server.address() as AddressInfo;
     const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     log.info({ url, database: db.engine, cache: cache.engine }, 'hub started');
-    return { url, config, db, cache, bus, api, log, stop: closeAll };
+    return { url, config, db, cache, bus, api, log, secrets, keys, stop: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,7 +21,7 @@ describe.each(dbEngines())('killing the hub mid-bulk-import on %s', (engine) => 
   });
 
   it('leaves each batch whole or absent', async () => {
-    const env: Record<string, string> = { SRHUB_DATA_DIR: dataDir, SRHUB_AUTH: 'off', ...(database.url ? { DATABASE_URL: database.url } : {}) };
+    const env: Record<string, string> = { SRHUB_DATA_DIR: dataDir, SRHUB_AUTH: 'off', SRHUB_MASTER_KEY: randomBytes(32).toString('base64'), ...(database.url ? { DATABASE_URL: database.url } : {}) };
     const hub = await startHubProcess([], env);
     await fetch(`${hub.url}/api/v1/admin-areas`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'C1', name: 'Crash' }) });
     const households = Array.from({ length: BATCH }, (_, i) => ({

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { createSecrets } from '../../../core/keys/secrets.js';
 import { loadConfig } from '../../../core/config.js';
 import type { Db } from '../../../core/db/index.js';
 import { createLogger } from '../../../core/log.js';
@@ -26,7 +28,7 @@ describe.each(dbEngines())('seeding on %s', (engine) => {
   let ctx: Ctx;
   beforeEach(async () => {
     db = await openTestDb(engine);
-    ctx = systemContext(loadConfig({ LOG_LEVEL: 'silent' }), db, createLogger('silent'), SYSTEM_PRINCIPAL);
+    ctx = systemContext(loadConfig({ LOG_LEVEL: 'silent' }), db, createSecrets(randomBytes(32)), createLogger('silent'), SYSTEM_PRINCIPAL);
   });
   afterEach(() => db.close());
 
