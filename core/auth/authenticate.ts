@@ -1,14 +1,158 @@
-// Turns a request into a principal. Until bearer tokens exist (the security issue), the API is open only
-// when SRHUB_AUTH=off was set explicitly; otherwise every protected operation answers 401.
-import type { Config } from '../config.js';
-import { unauthorized } from '../server/errors.js';
+// Turns a request's bearer token into a principal: the hub's own tokens (verified with its key store) or
+// tokens of a trusted OpenID provider (verified with its JWKS). Anything else is a 401.
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import type { Config, TrustedIssuer } from '../config.js';
+import type { Db } from '../db/index.js';
+import type { KeyStore } from '../keys/key-store.js';
+import { HubError, unauthorized } from '../server/errors.js';
 import { OPEN_ACCESS_PRINCIPAL, type Principal } from '../server/principal.js';
 
-export type Authenticator = (headers: Record<string, string | string[] | undefined>) => Promise<Principal>;
+export type Headers = Record<string, string | string[] | undefined>;
+export type Authenticator = (headers: Headers) => Promise<Principal>;
 
-export function createAuthenticator(config: Pick<Config, 'auth'>): Authenticator {
-  if (config.auth === 'off') return async () => OPEN_ACCESS_PRINCIPAL;
-  return async () => {
-    throw unauthorized('This hub does not accept bearer tokens yet; start it with SRHUB_AUTH=off for development.');
+const OWN_ALGORITHMS = ['ES256'];
+// never symmetric algorithms for tokens from others: a public key must not double as an HMAC secret
+const TRUSTED_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
+const CLOCK_TOLERANCE_S = 30;
+// a disabled user or client loses access within this time, even with a token that has not expired
+const STATUS_CACHE_MS = 10_000;
+
+export interface AuthDeps {
+  config: Config;
+  db: Db;
+  keys: KeyStore;
+}
+
+export function createAuthenticator(deps: AuthDeps): Authenticator {
+  if (deps.config.auth === 'off') return async () => OPEN_ACCESS_PRINCIPAL;
+  const trusted = new Map(deps.config.trustedIssuers.map((i) => [i.issuer, { issuer: i, jwks: createRemoteJWKSet(new URL(i.jwks_uri)) }]));
+  const isActive = activeCheck(deps.db);
+  const scopesOfRoles = roleScopes(deps.db);
+
+  return async (headers) => {
+    const token = bearerToken(headers);
+    let issuer: string | undefined;
+    try {
+      decodeProtectedHeader(token);
+      issuer = decodeJwt(token).iss;
+    } catch {
+      throw invalidToken('The bearer token is not a JWT.');
+    }
+    if (issuer === deps.config.tokenIssuer) {
+      const payload = await verifyOwn(token, deps);
+      if (!(await isActive(payload.sub!))) throw invalidToken('The account behind this token is disabled.');
+      return ownPrincipal(payload);
+    }
+    const external = issuer ? trusted.get(issuer) : undefined;
+    if (!external) throw invalidToken('The token was not issued by this hub or a provider it trusts.');
+    const principal = externalPrincipal(external.issuer, await verifyWith(token, external.jwks, external.issuer));
+    return { ...principal, scopes: await scopesOfRoles(principal.roles ?? []) };
+  };
+}
+
+function bearerToken(headers: Headers): string {
+  const header = headers.authorization;
+  const value = Array.isArray(header) ? header[0] : header;
+  const match = value ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(value) : null;
+  if (!match) throw unauthorized('Send an access token: Authorization: Bearer <token> (from POST /oauth2/client/token).');
+  return match[1];
+}
+
+function invalidToken(message: string): HubError {
+  return new HubError(401, 'auth.invalid_token', message, {}, { 'WWW-Authenticate': 'Bearer realm="srhub", error="invalid_token"' });
+}
+
+async function verifyOwn(token: string, deps: AuthDeps): Promise<JWTPayload> {
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      async (header) => {
+        const key = header.kid ? await deps.keys.verificationKey(header.kid) : undefined;
+        if (!key) throw new Error('unknown key');
+        return key;
+      },
+      {
+        issuer: deps.config.tokenIssuer,
+        audience: deps.config.tokenIssuer,
+        algorithms: OWN_ALGORITHMS,
+        clockTolerance: CLOCK_TOLERANCE_S,
+        requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+      },
+    );
+    return payload;
+  } catch {
+    throw invalidToken('The access token is invalid or expired; request a new one.');
+  }
+}
+
+async function verifyWith(token: string, jwks: ReturnType<typeof createRemoteJWKSet>, issuer: TrustedIssuer): Promise<JWTPayload> {
+  try {
+    const { payload } = await jwtVerify(token, jwks, {
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      algorithms: TRUSTED_ALGORITHMS,
+      clockTolerance: CLOCK_TOLERANCE_S,
+      requiredClaims: ['sub', 'exp'],
+    });
+    return payload;
+  } catch {
+    throw invalidToken('The access token is invalid or expired; request a new one.');
+  }
+}
+
+function ownPrincipal(payload: JWTPayload): Principal {
+  const sub = payload.sub!;
+  const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+  return {
+    id: sub,
+    kind: sub.startsWith('client:') ? 'client' : 'user',
+    // a one-time password must be changed before the token grants anything
+    scopes: new Set(payload.pwd_change ? [] : scopes),
+    areas: Array.isArray(payload.areas) ? (payload.areas as string[]) : null,
+    passwordChangeRequired: payload.pwd_change === true,
+  };
+}
+
+/** An external user: roles from the configured claim, mapped to the hub's scopes when the token is issued. */
+function externalPrincipal(issuer: TrustedIssuer, payload: JWTPayload): Principal {
+  const roles = payload[issuer.roles_claim ?? 'roles'];
+  const areas = payload[issuer.areas_claim ?? 'areas'];
+  return {
+    id: `oidc:${issuer.issuer}:${payload.sub}`,
+    kind: 'user',
+    scopes: new Set(),
+    roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
+    areas: Array.isArray(areas) ? areas.filter((a): a is string => typeof a === 'string') : null,
+  };
+}
+
+/** The scopes of the hub's roles among these names (unknown names grant nothing); the role table is re-read each minute. */
+function roleScopes(db: Db): (roles: readonly string[]) => Promise<Set<string>> {
+  let table: { at: number; scopes: Map<string, string[]> } | undefined;
+  return async (roles) => {
+    if (!table || Date.now() - table.at > 60_000) {
+      const rows = await db.query<{ name: string; scopes: string[] }>('select name, scopes from role');
+      table = { at: Date.now(), scopes: new Map(rows.map((r) => [r.name, r.scopes])) };
+    }
+    return new Set(roles.flatMap((r) => table!.scopes.get(r) ?? []));
+  };
+}
+
+/** Whether the user or client of a token still exists and is enabled (cached briefly). */
+function activeCheck(db: Db): (sub: string) => Promise<boolean> {
+  const cache = new Map<string, { active: boolean; at: number }>();
+  return async (sub) => {
+    const hit = cache.get(sub);
+    if (hit && Date.now() - hit.at < STATUS_CACHE_MS) return hit.active;
+    const [kind, id] = [sub.slice(0, sub.indexOf(':')), sub.slice(sub.indexOf(':') + 1)];
+    const rows =
+      kind === 'user'
+        ? await db.query('select 1 from app_user where username = $1 and disabled_at is null', [id])
+        : kind === 'client'
+          ? await db.query('select 1 from api_client where client_id = $1 and disabled_at is null', [id])
+          : [];
+    if (cache.size > 10_000) cache.clear();
+    cache.set(sub, { active: rows.length > 0, at: Date.now() });
+    return rows.length > 0;
   };
 }

@@ -1,7 +1,16 @@
-// The srhub command line: serve, migrate, seed, import.
+// The srhub command line: serve, migrate, seed, import, backup, restore.
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ensureAdministrator, seedDemoAccounts } from '../auth/bootstrap.js';
+import { createClient } from '../auth/clients.js';
+import { createUser } from '../auth/users.js';
+import { KeyStore } from '../keys/key-store.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { initDb } from '../db/index.js';
+import { initDb, openDb } from '../db/index.js';
+import { writeBackup } from '../backup/backup.js';
+import { restoreBackup } from '../backup/restore.js';
 import { createLogger } from '../log.js';
 import { systemContext, type Ctx } from '../server/context.js';
 import { loadMasterKey } from '../keys/master-key.js';
@@ -19,6 +28,13 @@ Commands:
   seed --demo              add the demo country: admin areas and a few hundred households
   seed --persons N         add about N synthetic persons (in households) for benchmarks
   import FILE.csv          bulk-import households from a CSV file (see docs/import.md)
+  user create --username U --roles R[,R] [--areas A[,A]] [--display-name N]
+                           create a user; prints a one-time password
+  client create --client-id ID --name N --roles R[,R] [--areas A[,A]] [--jwk FILE]
+                           register an API client; prints its secret (none with --jwk only: add --with-secret)
+  keys rotate              add a new signing key; the old ones keep verifying until they expire
+  backup FILE              write an encrypted snapshot of the whole registry to FILE (see docs/backup.md)
+  restore FILE             restore a backup into an empty database
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -34,6 +50,16 @@ export async function main(argv: string[]): Promise<number> {
         return await seedCommand(rest);
       case 'import':
         return await importCommand(rest);
+      case 'user':
+        return await userCommand(rest);
+      case 'client':
+        return await clientCommand(rest);
+      case 'keys':
+        return await keysCommand(rest);
+      case 'backup':
+        return await backupCommand(rest);
+      case 'restore':
+        return await restoreCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -76,6 +102,12 @@ async function serve(args: string[]): Promise<number> {
     const ctx = systemContext(config, hub.db, hub.secrets, hub.log, SYSTEM_PRINCIPAL);
     const seeded = await seedDemo(ctx);
     if (seeded) hub.log.info(seeded, 'demo data seeded');
+    await seedDemoAccounts(hub.db);
+  }
+  const admin = await ensureAdministrator(hub.db);
+  if (admin) {
+    // stdout only, never the log: the password is shown this once
+    console.log(`\nAn administrator account was created: username "${admin.username}", one-time password "${admin.password}".\nIt is shown only now; sign in and change it (POST /api/v1/me/password).`);
   }
   if (config.auth === 'off') hub.log.warn('SRHUB_AUTH=off: the API is open to anyone who can reach it. Use this only for development.');
   console.log(`\nsrhub is running.\n  API:      ${hub.url}/api/v1/households\n  API docs: ${hub.url}/docs\n  Ready:    ${hub.url}/ready\n`);
@@ -92,11 +124,12 @@ async function serve(args: string[]): Promise<number> {
 }
 
 /** Runs a command's work with the database and the hub's own context (the system principal). */
-async function withContext<T>(work: (ctx: Ctx) => Promise<T>): Promise<T> {
+async function withContext<T>(work: (ctx: Ctx) => Promise<T>, { migrate = true } = {}): Promise<T> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const secrets = createSecrets(await loadMasterKey(config, log));
-  const db = await initDb(config);
+  // backup reads the schema as it is; restore migrates inside its own transaction, to the backup's level
+  const db = await (migrate ? initDb(config) : openDb(config));
   try {
     return await work(systemContext(config, db, secrets, log, SYSTEM_PRINCIPAL));
   } finally {
@@ -135,5 +168,93 @@ async function importCommand(args: string[]): Promise<number> {
   return withContext(async (ctx) => {
     const summary = await importCsv(ctx, positionals[0], { progress: process.stderr });
     return summary.rejectedRows > 0 && summary.acceptedRows === 0 ? 1 : 0;
+  });
+}
+
+async function backupCommand(args: string[]): Promise<number> {
+  const { positionals } = options(args, {});
+  if (positionals.length !== 1) throw new UsageError('backup takes one file name.');
+  const file = positionals[0];
+  return withContext(async (ctx) => {
+    const s = await writeBackup(ctx.db, ctx.secrets.masterKey, file);
+    console.log(`Backup written to ${file}: ${s.tables} tables, ${s.rows} rows, ${megabytes(s.bytes)} in ${s.seconds.toFixed(1)} s (schema ${s.schema}).`);
+    console.log('Keep the master key (SRHUB_MASTER_KEY) apart from the file: without it the backup cannot be read.');
+    return 0;
+  }, { migrate: false });
+}
+
+async function restoreCommand(args: string[]): Promise<number> {
+  const { positionals } = options(args, {});
+  if (positionals.length !== 1) throw new UsageError('restore takes one file name.');
+  const file = positionals[0];
+  const config = loadConfig();
+  // without a key, the embedded engine would generate a new one, which cannot read the backup
+  if (!config.masterKey && !(await access(path.join(config.dataDir, 'master.key')).then(() => true, () => false))) {
+    throw new UsageError(
+      'restore needs the master key the backup was made with: set SRHUB_MASTER_KEY, or copy master.key into SRHUB_DATA_DIR.',
+    );
+  }
+  return withContext(async (ctx) => {
+    const s = await restoreBackup(ctx.db, ctx.secrets.masterKey, file);
+    console.log(
+      `Restored ${file} (made ${s.createdAt} on ${s.engine}, schema ${s.schema}): ${s.tables} tables, ${s.rows} rows in ${s.seconds.toFixed(1)} s.`,
+    );
+    return 0;
+  }, { migrate: false });
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 2 : 1)} MB`;
+
+const list = (value: string | undefined) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+
+async function userCommand(args: string[]): Promise<number> {
+  const { values, positionals } = options(args, {
+    username: { type: 'string' },
+    roles: { type: 'string' },
+    areas: { type: 'string' },
+    'display-name': { type: 'string' },
+  });
+  if (positionals[0] !== 'create' || !values.username || !values.roles) throw new UsageError('user create needs --username and --roles.');
+  return withContext(async (ctx) => {
+    const { user, oneTimePassword } = await createUser(
+      ctx.db,
+      { username: values.username!, roles: list(values.roles)!, areas: list(values.areas) ?? null, display_name: values['display-name'] },
+      'cli',
+    );
+    console.log(`Created user ${user.username} (${user.roles.join(', ')}). One-time password: ${oneTimePassword}\nIt is shown only now; the user must change it at first sign-in.`);
+    return 0;
+  });
+}
+
+async function clientCommand(args: string[]): Promise<number> {
+  const { values, positionals } = options(args, {
+    'client-id': { type: 'string' },
+    name: { type: 'string' },
+    roles: { type: 'string' },
+    areas: { type: 'string' },
+    jwk: { type: 'string' },
+    'with-secret': { type: 'boolean' },
+  });
+  if (positionals[0] !== 'create' || !values['client-id'] || !values.name || !values.roles) {
+    throw new UsageError('client create needs --client-id, --name and --roles.');
+  }
+  const publicJwk = values.jwk ? JSON.parse(await readFile(values.jwk, 'utf8')) : undefined;
+  return withContext(async (ctx) => {
+    const { client, clientSecret } = await createClient(
+      ctx.db,
+      { client_id: values['client-id']!, name: values.name!, roles: list(values.roles)!, areas: list(values.areas) ?? null, public_jwk: publicJwk, with_secret: values['with-secret'] || !publicJwk },
+      'cli',
+    );
+    console.log(`Registered client ${client.client_id} (${client.auth_methods.join(', ')}).` + (clientSecret ? ` Client secret: ${clientSecret}\nIt is shown only now.` : ''));
+    return 0;
+  });
+}
+
+async function keysCommand(args: string[]): Promise<number> {
+  if (args[0] !== 'rotate') throw new UsageError('keys takes: rotate.');
+  return withContext(async (ctx) => {
+    const kid = await new KeyStore(ctx.db, ctx.secrets.masterKey).rotate(ctx.config.keyRetentionDays);
+    console.log(`New signing key ${kid}. Earlier keys keep verifying for ${ctx.config.keyRetentionDays} days.`);
+    return 0;
   });
 }

@@ -12,7 +12,7 @@ import { forbidden, HubError, invalid, problemHandler } from './errors.js';
 import type { ApiRequest, Handlers } from './handlers.js';
 import type { HttpMetrics } from './metrics.js';
 import type { Api, ApiOperation } from './openapi.js';
-import { OPEN_ACCESS_PRINCIPAL } from './principal.js';
+import { OPEN_ACCESS_PRINCIPAL, type Principal } from './principal.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -62,6 +62,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use(express.json({ limit: deps.config.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  app.use(express.urlencoded({ extended: false, limit: deps.config.bodyLimitBytes, parameterLimit: 100 }));
   if (deps.extraRoutes) app.use(deps.extraRoutes);
 
   app.use(async (req: Request, res: Response, next: NextFunction) => {
@@ -75,7 +76,7 @@ export function createApp(deps: AppDeps): express.Express {
       const { operation, params } = match;
       res.locals.route = operation.path;
       const principal = operation.scopes === null ? OPEN_ACCESS_PRINCIPAL : await deps.authenticate(req.headers);
-      requireScopes(operation, principal.scopes);
+      requireScopes(operation, principal);
       requireJsonBody(req, operation);
       const validation = api.validateRequest(
         { method: req.method, path: req.path, headers: req.headers, query: req.query as Record<string, unknown>, body: req.body },
@@ -100,17 +101,24 @@ export function createApp(deps: AppDeps): express.Express {
   return app;
 }
 
-function requireScopes(operation: ApiOperation, granted: ReadonlySet<string>): void {
+// what a token from a one-time password may still do
+const PASSWORD_CHANGE_OPERATIONS = new Set(['getMe', 'changeMyPassword']);
+
+function requireScopes(operation: ApiOperation, principal: Principal): void {
+  if (principal.passwordChangeRequired && !PASSWORD_CHANGE_OPERATIONS.has(operation.operationId)) {
+    throw new HubError(403, 'auth.password_change_required', 'Change your one-time password first (POST /api/v1/me/password), then sign in again.');
+  }
   if (operation.scopes === null || operation.scopes.length === 0) return;
-  const missing = operation.scopes.filter((scope) => !granted.has(scope));
+  const missing = operation.scopes.filter((scope) => !principal.scopes.has(scope));
   if (missing.length) throw forbidden(`This operation needs the scope ${missing.join(', ')}.`);
 }
 
 function requireJsonBody(req: Request, operation: ApiOperation): void {
   const content = (operation.operation.requestBody as { content?: Record<string, unknown> } | undefined)?.content;
   if (!content || !req.headers['content-length'] && !req.headers['transfer-encoding']) return;
-  if (content['application/json'] && !req.is(['application/json', 'application/*+json'])) {
-    throw new HubError(415, 'request.unsupported_media_type', 'Send the body as application/json.');
+  const accepted = Object.keys(content);
+  if (!req.is(accepted.map((type) => (type === 'application/json' ? 'application/*+json' : type)).concat(accepted))) {
+    throw new HubError(415, 'request.unsupported_media_type', `Send the body as ${accepted.join(' or ')}.`);
   }
 }
 

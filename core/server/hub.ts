@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAuthenticator } from '../auth/authenticate.js';
+import { authRoutes } from '../auth/routes.js';
+import { tokenRoutes } from '../auth/token-endpoint.js';
 import { initCache, type Bus, type Cache } from '../cache/index.js';
 import type { Config } from '../config.js';
 import { initDb, type Db } from '../db/index.js';
@@ -52,13 +54,18 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     await keys.signingKey(); // the first start creates the hub's signing key
     const app = createApp({
       api,
-      handlers: { ...operationsRoutes({ db, cache, metrics }), ...registryRoutes },
+      handlers: {
+        ...operationsRoutes({ db, cache, metrics }),
+        ...tokenRoutes({ config, db, cache, keys }),
+        ...authRoutes(keys),
+        ...registryRoutes,
+      },
       db,
       secrets,
       config,
       log,
       metrics,
-      authenticate: createAuthenticator(config),
+      authenticate: createAuthenticator({ config, db, keys }),
       extraRoutes: await docsRoutes(api, HUB_API_FILE),
     });
     const server = await listen(app, config.port, config.host);

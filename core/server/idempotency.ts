@@ -1,7 +1,6 @@
 // Idempotent creates: the first request with an Idempotency-Key claims the key in the same transaction as its
 // writes and stores its answer there; a retry (even a concurrent one, which waits on the key's row) gets that
 // answer back and writes nothing.
-import { createHash } from 'node:crypto';
 import type { Db } from '../db/index.js';
 import type { Ctx } from './context.js';
 import { HubError } from './errors.js';
@@ -21,8 +20,11 @@ export async function idempotent<T>(
   work: (tx: Db) => Promise<StoredResponse<T>>,
 ): Promise<StoredResponse<T> & { replayed: boolean }> {
   if (!key) return { ...(await ctx.db.transaction(work)), replayed: false };
-  const requestHash = createHash('sha256').update(JSON.stringify(request ?? null)).digest('hex');
+  // keyed, and the answer sealed: both hold identifiers and phone numbers, and an unkeyed hash of a body whose other
+  // fields a dump shows could be brute-forced back to the identifier in it
+  const requestHash = ctx.secrets.index('idempotency_request', JSON.stringify(request ?? null));
   const keyParams = [ctx.principal.id, operation, key];
+  const sealedAs = `idempotency_key:${JSON.stringify(keyParams)}`;
   try {
     const response = await ctx.db.transaction(async (tx) => {
       const claimed = await tx.query(
@@ -34,7 +36,7 @@ export async function idempotent<T>(
       const result = await work(tx);
       await tx.query(
         'update idempotency_key set status = $4, response = $5 where principal_id = $1 and operation = $2 and key = $3',
-        [...keyParams, result.status, JSON.stringify(result.body)],
+        [...keyParams, result.status, JSON.stringify(ctx.secrets.seal(JSON.stringify(result.body), sealedAs))],
       );
       return result;
     });
@@ -42,7 +44,7 @@ export async function idempotent<T>(
   } catch (err) {
     if (!(err instanceof AlreadyClaimed)) throw err;
   }
-  const [stored] = await ctx.db.query<{ request_hash: string; status: number; response: T }>(
+  const [stored] = await ctx.db.query<{ request_hash: string; status: number; response: string }>(
     'select request_hash, status, response from idempotency_key where principal_id = $1 and operation = $2 and key = $3',
     keyParams,
   );
@@ -51,5 +53,5 @@ export async function idempotent<T>(
       errors: [{ field: 'header.idempotency-key', message: 'was used before with a different body' }],
     });
   }
-  return { status: stored.status, body: stored.response, replayed: true };
+  return { status: stored.status, body: JSON.parse(ctx.secrets.open(stored.response, sealedAs)) as T, replayed: true };
 }

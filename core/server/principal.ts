@@ -22,6 +22,10 @@ export interface Principal {
   scopes: ReadonlySet<string>;
   /** Admin area codes the principal is limited to (each with everything under it); null = every area. */
   areas: readonly string[] | null;
+  /** Roles still to be turned into scopes (tokens of a trusted external provider). */
+  roles?: readonly string[];
+  /** Signed in with a one-time password: only changing it is allowed. */
+  passwordChangeRequired?: boolean;
 }
 
 /** The principal of every request when SRHUB_AUTH=off (development and demo only). */

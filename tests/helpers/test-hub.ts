@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../core/config.js';
 import { startHub, type Hub } from '../../core/server/hub.js';
+import { scopesOf } from '../../core/auth/roles.js';
+import { issueAccessToken } from '../../core/auth/tokens.js';
+import { createUser } from '../../core/auth/users.js';
 import { createTestDatabase } from './databases.js';
 import { redisUrl, type CacheEngineName, type DbEngineName } from './services.js';
 
@@ -32,6 +35,8 @@ export interface TestHub {
   post<T = any>(path: string, body: unknown, options?: RequestOptions): Promise<TestResponse<T>>;
   patch<T = any>(path: string, body: unknown, options?: RequestOptions): Promise<TestResponse<T>>;
   delete<T = any>(path: string, options?: RequestOptions): Promise<TestResponse<T>>;
+  /** A user with these roles (and areas) and a fresh access token for them: headers to pass to a request. */
+  as(roles: string[], areas?: string[] | null): Promise<{ headers: Record<string, string>; username: string; token: string }>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +85,13 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     post: (p, b, o) => request('POST', p, b, o),
     patch: (p, b, o) => request('PATCH', p, b, o),
     delete: (p, o) => request('DELETE', p, undefined, o),
+    async as(roles, areas = null) {
+      const username = `u${randomBytes(6).toString('hex')}`;
+      await createUser(hub.db, { username, roles, areas, password: randomBytes(12).toString('hex') }, 'test');
+      const scopes = await scopesOf(hub.db, roles);
+      const { access_token: token } = await issueAccessToken(hub.keys, hub.config, { sub: `user:${username}`, roles, scopes, areas });
+      return { headers: { authorization: `Bearer ${token}` }, username, token };
+    },
     async stop() {
       await hub.stop();
       await database.drop();

@@ -1,0 +1,88 @@
+// Administration of users, clients and roles, the caller's own account, and the published signing keys.
+import type { KeyStore } from '../keys/key-store.js';
+import { HubError, invalid } from '../server/errors.js';
+import type { Handlers } from '../server/handlers.js';
+import { createClient, getClient, listClients, rotateClientSecret, updateClient } from './clients.js';
+import { createRole, getRole, listRoles, updateRole } from './roles.js';
+import { verifySecret } from './secrets-hash.js';
+import { createUser, listUsers, resetPassword, setPassword, toUser, updateUser, userById, userByName } from './users.js';
+
+const MIN_PASSWORD_LENGTH = 12;
+
+export function authRoutes(keys: KeyStore): Handlers {
+  return {
+    getJwks: async (_ctx, _req, res) => {
+      res.set('Cache-Control', 'public, max-age=300').json(await keys.jwks());
+    },
+
+    listUsers: async (ctx, _req, res) => {
+      res.json({ items: await listUsers(ctx.db) });
+    },
+    createUser: async (ctx, req, res) => {
+      const { user, oneTimePassword } = await createUser(ctx.db, req.body, ctx.principal.id);
+      res.status(201).json({ ...user, ...(oneTimePassword ? { one_time_password: oneTimePassword } : {}) });
+    },
+    getUser: async (ctx, req, res) => {
+      res.json(toUser(await userById(ctx.db, req.params.id)));
+    },
+    updateUser: async (ctx, req, res) => {
+      res.json(await updateUser(ctx.db, req.params.id, req.body));
+    },
+    resetUserPassword: async (ctx, req, res) => {
+      res.json({ one_time_password: await resetPassword(ctx.db, req.params.id) });
+    },
+
+    listClients: async (ctx, _req, res) => {
+      res.json({ items: await listClients(ctx.db) });
+    },
+    createClient: async (ctx, req, res) => {
+      const { client, clientSecret } = await createClient(ctx.db, req.body, ctx.principal.id);
+      res.status(201).json({ ...client, ...(clientSecret ? { client_secret: clientSecret } : {}) });
+    },
+    getClient: async (ctx, req, res) => {
+      res.json(await getClient(ctx.db, req.params.clientId));
+    },
+    updateClient: async (ctx, req, res) => {
+      res.json(await updateClient(ctx.db, req.params.clientId, req.body));
+    },
+    rotateClientSecret: async (ctx, req, res) => {
+      res.json({ client_id: req.params.clientId, client_secret: await rotateClientSecret(ctx.db, req.params.clientId) });
+    },
+
+    listRoles: async (ctx, _req, res) => {
+      res.json({ items: await listRoles(ctx.db) });
+    },
+    createRole: async (ctx, req, res) => {
+      res.status(201).json(await createRole(ctx.db, req.body));
+    },
+    getRole: async (ctx, req, res) => {
+      res.json(await getRole(ctx.db, req.params.name));
+    },
+    updateRole: async (ctx, req, res) => {
+      res.json(await updateRole(ctx.db, req.params.name, req.body));
+    },
+
+    getMe: async (ctx, _req, res) => {
+      res.json({
+        id: ctx.principal.id,
+        kind: ctx.principal.kind,
+        scopes: [...ctx.principal.scopes].sort(),
+        areas: ctx.principal.areas,
+        password_change_required: ctx.principal.passwordChangeRequired ?? false,
+      });
+    },
+    changeMyPassword: async (ctx, req, res) => {
+      if (!ctx.principal.id.startsWith('user:')) throw new HubError(409, 'auth.not_a_user', 'Only people who sign in with a password have one to change.');
+      const user = await userByName(ctx.db, ctx.principal.id.slice('user:'.length));
+      if (!user || !(await verifySecret(req.body.current_password, user.password_hash))) {
+        throw invalid([{ field: 'body.current_password', message: 'is not your current password' }], 'The current password is wrong.');
+      }
+      const next: string = req.body.new_password;
+      if (next.length < MIN_PASSWORD_LENGTH || next === req.body.current_password) {
+        throw invalid([{ field: 'body.new_password', message: `must have at least ${MIN_PASSWORD_LENGTH} characters and differ from the current one` }]);
+      }
+      await setPassword(ctx.db, user.id, next);
+      res.status(204).end();
+    },
+  };
+}
