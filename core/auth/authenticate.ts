@@ -1,6 +1,7 @@
 // Turns a request's bearer token into a principal: the hub's own tokens (verified with its key store) or
 // tokens of a trusted OpenID provider (verified with its JWKS). Anything else is a 401.
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import type { Bus } from '../cache/index.js';
 import type { Config, TrustedIssuer } from '../config.js';
 import type { Db } from '../db/index.js';
 import type { KeyStore } from '../keys/key-store.js';
@@ -14,19 +15,24 @@ const OWN_ALGORITHMS = ['ES256'];
 // never symmetric algorithms for tokens from others: a public key must not double as an HMAC secret
 const TRUSTED_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
 const CLOCK_TOLERANCE_S = 30;
-// a disabled user or client loses access within this time, even with a token that has not expired
+// an instance that misses the change message still drops a disabled account's access within this time
 const STATUS_CACHE_MS = 10_000;
 
 export interface AuthDeps {
   config: Config;
   db: Db;
   keys: KeyStore;
+  bus: Bus;
 }
 
-export function createAuthenticator(deps: AuthDeps): Authenticator {
+/** Published when a user or client is disabled or changed, so every hub instance drops what it cached. */
+export const PRINCIPAL_CHANGED = 'auth.principal-changed';
+
+export async function createAuthenticator(deps: AuthDeps): Promise<Authenticator> {
   if (deps.config.auth === 'off') return async () => OPEN_ACCESS_PRINCIPAL;
   const trusted = new Map(deps.config.trustedIssuers.map((i) => [i.issuer, { issuer: i, jwks: createRemoteJWKSet(new URL(i.jwks_uri)) }]));
   const isActive = activeCheck(deps.db);
+  await deps.bus.subscribe(PRINCIPAL_CHANGED, (sub) => isActive.forget(sub));
   const scopesOfRoles = roleScopes(deps.db);
 
   return async (headers) => {
@@ -138,10 +144,10 @@ function roleScopes(db: Db): (roles: readonly string[]) => Promise<Set<string>> 
   };
 }
 
-/** Whether the user or client of a token still exists and is enabled (cached briefly). */
-function activeCheck(db: Db): (sub: string) => Promise<boolean> {
+/** Whether the user or client of a token still exists and is enabled (cached briefly; dropped on a change). */
+function activeCheck(db: Db): ((sub: string) => Promise<boolean>) & { forget(sub: string): void } {
   const cache = new Map<string, { active: boolean; at: number }>();
-  return async (sub) => {
+  const check = async (sub: string) => {
     const hit = cache.get(sub);
     if (hit && Date.now() - hit.at < STATUS_CACHE_MS) return hit.active;
     const [kind, id] = [sub.slice(0, sub.indexOf(':')), sub.slice(sub.indexOf(':') + 1)];
@@ -155,4 +161,5 @@ function activeCheck(db: Db): (sub: string) => Promise<boolean> {
     cache.set(sub, { active: rows.length > 0, at: Date.now() });
     return rows.length > 0;
   };
+  return Object.assign(check, { forget: (sub: string) => void cache.delete(sub) });
 }

@@ -1,5 +1,7 @@
 // Administration of users, clients and roles, the caller's own account, and the published signing keys.
+import type { Bus } from '../cache/index.js';
 import type { KeyStore } from '../keys/key-store.js';
+import { PRINCIPAL_CHANGED } from './authenticate.js';
 import { HubError, invalid } from '../server/errors.js';
 import type { Handlers } from '../server/handlers.js';
 import { createClient, getClient, listClients, rotateClientSecret, updateClient } from './clients.js';
@@ -9,7 +11,8 @@ import { createUser, listUsers, resetPassword, setPassword, toUser, updateUser, 
 
 const MIN_PASSWORD_LENGTH = 12;
 
-export function authRoutes(keys: KeyStore): Handlers {
+export function authRoutes(keys: KeyStore, bus: Bus): Handlers {
+  const changed = (sub: string) => bus.publish(PRINCIPAL_CHANGED, sub);
   return {
     getJwks: async (_ctx, _req, res) => {
       res.set('Cache-Control', 'public, max-age=300').json(await keys.jwks());
@@ -26,7 +29,9 @@ export function authRoutes(keys: KeyStore): Handlers {
       res.json(toUser(await userById(ctx.db, req.params.id)));
     },
     updateUser: async (ctx, req, res) => {
-      res.json(await updateUser(ctx.db, req.params.id, req.body));
+      const user = await updateUser(ctx.db, req.params.id, req.body);
+      await changed(`user:${user.username}`);
+      res.json(user);
     },
     resetUserPassword: async (ctx, req, res) => {
       res.json({ one_time_password: await resetPassword(ctx.db, req.params.id) });
@@ -43,7 +48,9 @@ export function authRoutes(keys: KeyStore): Handlers {
       res.json(await getClient(ctx.db, req.params.clientId));
     },
     updateClient: async (ctx, req, res) => {
-      res.json(await updateClient(ctx.db, req.params.clientId, req.body));
+      const client = await updateClient(ctx.db, req.params.clientId, req.body);
+      await changed(`client:${client.client_id}`);
+      res.json(client);
     },
     rotateClientSecret: async (ctx, req, res) => {
       res.json({ client_id: req.params.clientId, client_secret: await rotateClientSecret(ctx.db, req.params.clientId) });

@@ -3,6 +3,8 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createAudit, type Audit } from '../audit/audit.js';
+import { auditRoutes } from '../audit/routes.js';
 import { createAuthenticator } from '../auth/authenticate.js';
 import { authRoutes } from '../auth/routes.js';
 import { tokenRoutes } from '../auth/token-endpoint.js';
@@ -16,7 +18,8 @@ import { createLogger, type Logger } from '../log.js';
 import { registryRoutes } from '../registry/routes.js';
 import { createApp } from './app.js';
 import { docsRoutes } from './docs.js';
-import { createMetrics } from './metrics.js';
+import type { Handlers } from './handlers.js';
+import { createMetrics, type HttpMetrics } from './metrics.js';
 import { Api } from './openapi.js';
 import { operationsRoutes } from './operations.js';
 
@@ -32,6 +35,7 @@ export interface Hub {
   log: Logger;
   secrets: Secrets;
   keys: KeyStore;
+  audit: Audit;
   stop(): Promise<void>;
 }
 
@@ -46,6 +50,9 @@ export async function startHub(config: Config, log: Logger = createLogger(config
       for (const close of closers.reverse()) await close().catch((err) => log.error({ err: err.message }, 'close failed'));
     })());
   try {
+    // stopped after the server (requests in flight finish) and before the database: what is queued gets written
+    const audit = createAudit(db, { log });
+    closers.push(() => audit.stop());
     const { cache, bus } = await initCache(config);
     closers.push(() => cache.close(), () => bus.close());
     const api = await Api.load(HUB_API_FILE);
@@ -54,18 +61,14 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     await keys.signingKey(); // the first start creates the hub's signing key
     const app = createApp({
       api,
-      handlers: {
-        ...operationsRoutes({ db, cache, metrics }),
-        ...tokenRoutes({ config, db, cache, keys }),
-        ...authRoutes(keys),
-        ...registryRoutes,
-      },
+      handlers: Object.assign({}, ...Object.values(routeMaps({ config, db, cache, bus, keys, metrics }))),
       db,
+      audit,
       secrets,
       config,
       log,
       metrics,
-      authenticate: createAuthenticator({ config, db, keys }),
+      authenticate: await createAuthenticator({ config, db, keys, bus }),
       extraRoutes: await docsRoutes(api, HUB_API_FILE),
     });
     const server = await listen(app, config.port, config.host);
@@ -73,11 +76,23 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     const { port } = server.address() as AddressInfo;
     const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     log.info({ url, database: db.engine, cache: cache.engine }, 'hub started');
-    return { url, config, db, cache, bus, api, log, secrets, keys, stop: closeAll };
+    return { url, config, db, cache, bus, api, log, secrets, keys, audit, stop: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
   }
+}
+
+/** The handlers of every operation, by capability; tests/openapi checks each operation is in exactly one map. */
+export function routeMaps(deps: { config: Config; db: Db; cache: Cache; bus: Bus; keys: KeyStore; metrics: HttpMetrics }): Record<string, Handlers> {
+  const { config, db, cache, bus, keys, metrics } = deps;
+  return {
+    operations: operationsRoutes({ db, cache, metrics }),
+    token: tokenRoutes({ config, db, cache, keys }),
+    auth: authRoutes(keys, bus),
+    registry: registryRoutes,
+    audit: auditRoutes,
+  };
 }
 
 function listen(app: RequestListener, port: number, host: string): Promise<Server> {
