@@ -1,0 +1,112 @@
+// Each role can do exactly what its scopes allow: every operation of openapi/hub.yaml × every built-in role.
+// An operation added to the document without a row here fails the first test.
+import { randomUUID } from 'node:crypto';
+import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
+import { aHousehold, aPerson } from '../../helpers/registry-data.js';
+
+interface Fixture {
+  householdId: string;
+  personId: string;
+  userId: string;
+}
+
+type Call = (f: Fixture) => { method: string; path: string; body?: unknown; ifMatch?: number; form?: Record<string, string> };
+
+const fresh = () => randomUUID().slice(0, 8);
+
+// one request per operation; allowed callers must get past authorisation (any status but 401/403)
+const CALLS: Record<string, Call> = {
+  getHealth: () => ({ method: 'GET', path: '/health' }),
+  getReady: () => ({ method: 'GET', path: '/ready' }),
+  getMetrics: () => ({ method: 'GET', path: '/metrics' }),
+  getJwks: () => ({ method: 'GET', path: '/.well-known/jwks.json' }),
+  requestClientToken: () => ({ method: 'POST', path: '/oauth2/client/token', form: { grant_type: 'client_credentials' } }),
+  requestToken: () => ({ method: 'POST', path: '/oauth2/token', form: { grant_type: 'client_credentials' } }),
+  getMe: () => ({ method: 'GET', path: '/api/v1/me' }),
+  changeMyPassword: () => ({ method: 'POST', path: '/api/v1/me/password', body: { current_password: 'x', new_password: 'y' } }),
+  listAdminAreas: () => ({ method: 'GET', path: '/api/v1/admin-areas' }),
+  createAdminArea: () => ({ method: 'POST', path: '/api/v1/admin-areas', body: { code: `Z${fresh().toUpperCase()}`, name: 'Z' } }),
+  createPerson: () => ({ method: 'POST', path: '/api/v1/persons', body: aPerson() }),
+  listPersons: () => ({ method: 'GET', path: '/api/v1/persons' }),
+  getPerson: (f) => ({ method: 'GET', path: `/api/v1/persons/${f.personId}` }),
+  updatePerson: (f) => ({ method: 'PATCH', path: `/api/v1/persons/${f.personId}`, body: { phone: '+254700000009' }, ifMatch: 999 }),
+  getPersonHistory: (f) => ({ method: 'GET', path: `/api/v1/persons/${f.personId}/history` }),
+  getPersonAccessLog: (f) => ({ method: 'GET', path: `/api/v1/persons/${f.personId}/access-log` }),
+  listAuditEntries: () => ({ method: 'GET', path: '/api/v1/audit' }),
+  verifyAuditChain: () => ({ method: 'GET', path: '/api/v1/audit/verify' }),
+  createHousehold: () => ({ method: 'POST', path: '/api/v1/households', body: aHousehold('P1') }),
+  listHouseholds: () => ({ method: 'GET', path: '/api/v1/households' }),
+  bulkCreateHouseholds: () => ({ method: 'POST', path: '/api/v1/households:bulk', body: { households: [aHousehold('P1')] } }),
+  getHousehold: (f) => ({ method: 'GET', path: `/api/v1/households/${f.householdId}` }),
+  updateHousehold: (f) => ({ method: 'PATCH', path: `/api/v1/households/${f.householdId}`, body: { address: 'x' }, ifMatch: 999 }),
+  getHouseholdHistory: (f) => ({ method: 'GET', path: `/api/v1/households/${f.householdId}/history` }),
+  addHouseholdMember: (f) => ({ method: 'POST', path: `/api/v1/households/${f.householdId}/members`, body: { relationship: 'SON', person: aPerson() }, ifMatch: 999 }),
+  endHouseholdMembership: (f) => ({ method: 'DELETE', path: `/api/v1/households/${f.householdId}/members/${f.personId}`, ifMatch: 999 }),
+  listUsers: () => ({ method: 'GET', path: '/api/v1/users' }),
+  createUser: () => ({ method: 'POST', path: '/api/v1/users', body: { username: `p${fresh()}`, roles: ['policymaker'] } }),
+  getUser: (f) => ({ method: 'GET', path: `/api/v1/users/${f.userId}` }),
+  updateUser: (f) => ({ method: 'PATCH', path: `/api/v1/users/${f.userId}`, body: { display_name: 'X' } }),
+  resetUserPassword: (f) => ({ method: 'POST', path: `/api/v1/users/${f.userId}/password-reset` }),
+  listClients: () => ({ method: 'GET', path: '/api/v1/clients' }),
+  createClient: () => ({ method: 'POST', path: '/api/v1/clients', body: { client_id: `c${fresh()}`, name: 'C', roles: ['dci_client'] } }),
+  getClient: () => ({ method: 'GET', path: '/api/v1/clients/perm-client' }),
+  updateClient: () => ({ method: 'PATCH', path: '/api/v1/clients/perm-client', body: { name: 'C2' } }),
+  rotateClientSecret: () => ({ method: 'POST', path: '/api/v1/clients/perm-client/secret' }),
+  listRoles: () => ({ method: 'GET', path: '/api/v1/roles' }),
+  createRole: () => ({ method: 'POST', path: '/api/v1/roles', body: { name: `r_${fresh()}`, description: 'r', scopes: ['reports.read'] } }),
+  getRole: () => ({ method: 'GET', path: '/api/v1/roles/auditor' }),
+  updateRole: () => ({ method: 'PATCH', path: '/api/v1/roles/perm_role', body: { description: 'changed' } }),
+};
+
+const ROLES = ['administrator', 'registry_officer', 'field_worker', 'program_officer', 'policymaker', 'auditor', 'dci_client'];
+
+describe('permissions by role and operation', () => {
+  let t: TestHub;
+  let fixture: Fixture;
+  const tokens = new Map<string, Record<string, string>>();
+  const scopes = new Map<string, Set<string>>();
+
+  beforeAll(async () => {
+    t = await startTestHub({ env: { SRHUB_AUTH: 'on' } });
+    const admin = await t.as(['administrator']);
+    await t.post('/api/v1/admin-areas', { code: 'P1', name: 'Permissions' }, { headers: admin.headers });
+    const household = (await t.post('/api/v1/households', aHousehold('P1'), { headers: admin.headers })).body;
+    const user = (await t.post('/api/v1/users', { username: 'perm-user', roles: ['auditor'] }, { headers: admin.headers })).body;
+    await t.post('/api/v1/clients', { client_id: 'perm-client', name: 'C', roles: ['dci_client'] }, { headers: admin.headers });
+    await t.post('/api/v1/roles', { name: 'perm_role', description: 'r', scopes: ['reports.read'] }, { headers: admin.headers });
+    fixture = { householdId: household.id, personId: household.members[1].person_id, userId: user.id };
+    for (const role of ROLES) {
+      tokens.set(role, (await t.as([role])).headers);
+      scopes.set(role, new Set((await t.get('/api/v1/me', { headers: tokens.get(role) })).body.scopes));
+    }
+  });
+  afterAll(() => t.stop());
+
+  it('has a row for every operation of the document, and no row for an operation it does not have', () => {
+    expect(Object.keys(CALLS).sort()).toEqual([...t.hub.api.operations.keys()].sort());
+  });
+
+  it.each(ROLES)('%s: allowed exactly where its scopes cover the operation', async (role) => {
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+    for (const [operationId, call] of Object.entries(CALLS)) {
+      const op = t.hub.api.operations.get(operationId)!;
+      const { method, path, body, ifMatch, form } = call(fixture);
+      const headers = { ...tokens.get(role)!, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) };
+      const res = await t.request(method, path, body, { headers, ifMatch, raw: form ? new URLSearchParams(form).toString() : undefined });
+      const allowed = op.scopes === null || op.scopes.every((s) => scopes.get(role)!.has(s));
+      outcomes.push(`${operationId}: ${res.status === 403 || (res.status === 401 && op.scopes !== null) ? 'denied' : 'allowed'}`);
+      expected.push(`${operationId}: ${allowed ? 'allowed' : 'denied'}`);
+    }
+    expect(outcomes).toEqual(expected);
+  });
+
+  it('denies every protected operation to a caller without a token', async () => {
+    for (const [operationId, call] of Object.entries(CALLS)) {
+      const op = t.hub.api.operations.get(operationId)!;
+      if (op.scopes === null) continue;
+      const { method, path, body } = call(fixture);
+      expect({ operationId, status: (await t.request(method, path, body)).status }).toEqual({ operationId, status: 401 });
+    }
+  });
+});
