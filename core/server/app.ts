@@ -2,6 +2,7 @@
 // 404/405 for everything else, and one problem handler.
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Audit } from '../audit/audit.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/index.js';
@@ -11,6 +12,7 @@ import type { Ctx } from './context.js';
 import { forbidden, HubError, invalid, problemHandler } from './errors.js';
 import type { ApiRequest, Handlers } from './handlers.js';
 import type { HttpMetrics } from './metrics.js';
+import { corsAllowList, ipRateLimit, securityHeaders, type RateLimiter } from './protection.js';
 import type { Api, ApiOperation } from './openapi.js';
 import { OPEN_ACCESS_PRINCIPAL, type Principal } from './principal.js';
 
@@ -30,6 +32,8 @@ export interface AppDeps {
   log: Logger;
   metrics: HttpMetrics;
   authenticate: Authenticator;
+  limiter: RateLimiter;
+  audit: Audit;
   /** Routes outside the API document (docs pages), mounted before the API. */
   extraRoutes?: express.Router;
 }
@@ -44,6 +48,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false); // ETags carry record versions, set by the handlers
   app.set('query parser', 'simple');
+  // behind a reverse proxy, its X-Forwarded-For gives the caller's address (for rate limits and the audit trail)
+  if (deps.config.trustProxy) app.set('trust proxy', /^\d+$/.test(deps.config.trustProxy) ? Number(deps.config.trustProxy) : deps.config.trustProxy.split(','));
 
   app.use((req, res, next) => {
     const incoming = req.header('x-request-id');
@@ -61,6 +67,9 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
+  app.use(securityHeaders());
+  app.use(corsAllowList(deps.config));
+  app.use(ipRateLimit(deps.limiter));
   app.use(express.json({ limit: deps.config.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: deps.config.bodyLimitBytes, parameterLimit: 100 }));
   if (deps.extraRoutes) app.use(deps.extraRoutes);
@@ -76,6 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
       const { operation, params } = match;
       res.locals.route = operation.path;
       const principal = operation.scopes === null ? OPEN_ACCESS_PRINCIPAL : await deps.authenticate(req.headers);
+      if (operation.scopes !== null) await deps.limiter.check('principal', principal.id);
       requireScopes(operation, principal);
       requireJsonBody(req, operation);
       const validation = api.validateRequest(
@@ -83,7 +93,17 @@ export function createApp(deps: AppDeps): express.Express {
         operation,
       );
       if (validation.errors.length) throw invalid(validation.errors);
-      const ctx: Ctx = { config: deps.config, db: deps.db, secrets: deps.secrets, principal, requestId: req.id, log: req.log, ip: req.ip };
+      const ctx: Ctx = {
+        config: deps.config,
+        db: deps.db,
+        secrets: deps.secrets,
+        principal,
+        requestId: req.id,
+        log: req.log,
+        ip: req.ip,
+        audit: deps.audit,
+        purpose: req.header('x-purpose')?.trim() || undefined,
+      };
       const apiRequest: ApiRequest = {
         operationId: operation.operationId,
         params,

@@ -22,6 +22,7 @@ import type { Handlers } from './handlers.js';
 import { createMetrics, type HttpMetrics } from './metrics.js';
 import { Api } from './openapi.js';
 import { operationsRoutes } from './operations.js';
+import { rateLimiter } from './protection.js';
 
 export const HUB_API_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../openapi/hub.yaml');
 
@@ -69,6 +70,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
       log,
       metrics,
       authenticate: await createAuthenticator({ config, db, keys, bus }),
+      limiter: rateLimiter(cache, config),
       extraRoutes: await docsRoutes(api, HUB_API_FILE),
     });
     const server = await listen(app, config.port, config.host);

@@ -40,3 +40,28 @@ describe('srhub on the command line', () => {
     expect(run.output()).toContain('Usage: srhub');
   });
 });
+
+describe('the first start of a hub without users', () => {
+  it('creates an administrator with a one-time password shown once on the console', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'srhub-first-'));
+    try {
+      const env = { SRHUB_DATA_DIR: dataDir };
+      const first = await startHubProcess([], env);
+      const password = /one-time password "([^"]+)"/.exec(first.output())?.[1];
+      expect(password).toBeDefined();
+      const token = await (
+        await fetch(`${first.url}/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'admin', password: password! }) })
+      ).json();
+      const me = await (await fetch(`${first.url}/api/v1/me`, { headers: { authorization: `Bearer ${token.access_token}` } })).json();
+      expect(me).toMatchObject({ id: 'user:admin', password_change_required: true });
+      first.child.kill('SIGTERM');
+      await first.exited;
+      const second = await startHubProcess([], env);
+      expect(second.output()).not.toContain('one-time password');
+      second.child.kill('SIGTERM');
+      await second.exited;
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
