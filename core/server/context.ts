@@ -1,4 +1,5 @@
 // What a service call needs: the database, the caller and the request's id.
+import { createAudit, type Audit } from '../audit/audit.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/index.js';
 import type { Secrets } from '../keys/secrets.js';
@@ -14,9 +15,13 @@ export interface Ctx {
   log: Logger;
   /** The caller's address, for the audit trail (undefined outside HTTP). */
   ip?: string;
+  /** Where reads and writes of personal data and admin actions are recorded. */
+  audit: Audit;
+  /** Why the caller reads or changes the data (the X-Purpose header), for the audit trail. */
+  purpose?: string;
 }
 
 /** The context of the hub's own work outside HTTP (command line, jobs). */
-export function systemContext(config: Config, db: Db, secrets: Secrets, log: Logger, principal: Principal): Ctx {
-  return { config, db, secrets, principal, requestId: `system-${Date.now()}`, log };
+export function systemContext(config: Config, db: Db, secrets: Secrets, log: Logger, principal: Principal, audit?: Audit): Ctx {
+  return { config, db, secrets, principal, requestId: `system-${Date.now()}`, log, audit: audit ?? createAudit(db, { log }) };
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { parse } from 'yaml';
-import { HUB_API_FILE } from '../../core/server/hub.js';
+import { HUB_API_FILE, routeMaps } from '../../core/server/hub.js';
 import { Api } from '../../core/server/openapi.js';
 
 describe('openapi/hub.yaml', () => {
@@ -30,5 +30,17 @@ describe('openapi/hub.yaml', () => {
       expect({ id: op.operationId, scopes: op.scopes.length > 0 }).toEqual({ id: op.operationId, scopes: !selfService });
       expect({ id: op.operationId, has: ['401', '403'].every((s) => responses.includes(s)) }).toEqual({ id: op.operationId, has: true });
     }
+  });
+
+  it('has one handler for every operation, in exactly one route map, and no handler without an operation', () => {
+    // the route maps startHub merges (their factories only keep their dependencies, so stand-ins do here)
+    const stub = {} as never;
+    const maps = routeMaps({ config: stub, db: stub, cache: stub, bus: stub, keys: stub, metrics: stub });
+    const owners = new Map<string, string[]>();
+    for (const [name, handlers] of Object.entries(maps)) {
+      for (const id of Object.keys(handlers)) owners.set(id, [...(owners.get(id) ?? []), name]);
+    }
+    expect([...owners].filter(([, maps]) => maps.length > 1)).toEqual([]);
+    expect([...owners.keys()].sort()).toEqual([...api.operations.keys()].sort());
   });
 });
