@@ -1,5 +1,8 @@
 // Administration of users, clients and roles, the caller's own account, and the published signing keys.
+import { auditEntries } from '../audit/entry.js';
 import type { Bus } from '../cache/index.js';
+import type { Db } from '../db/index.js';
+import type { Ctx } from '../server/context.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { PRINCIPAL_CHANGED } from './authenticate.js';
 import { HubError, invalid } from '../server/errors.js';
@@ -10,6 +13,15 @@ import { verifySecret } from './secrets-hash.js';
 import { createUser, listUsers, resetPassword, setPassword, toUser, updateUser, userById, userByName } from './users.js';
 
 const MIN_PASSWORD_LENGTH = 12;
+
+/** Runs an administrative change and records it in the audit log, in one transaction. */
+async function audited<T>(ctx: Ctx, entity: string, fields: string[], change: (tx: Db) => Promise<T>, entityId: (result: T) => string): Promise<T> {
+  return ctx.db.transaction(async (tx) => {
+    const result = await change(tx);
+    await ctx.audit.recordIn(tx, auditEntries(ctx, [{ action: 'admin', entity, entityId: entityId(result), fields }]));
+    return result;
+  });
+}
 
 export function authRoutes(keys: KeyStore, bus: Bus): Handlers {
   const changed = (sub: string) => bus.publish(PRINCIPAL_CHANGED, sub);
@@ -22,51 +34,55 @@ export function authRoutes(keys: KeyStore, bus: Bus): Handlers {
       res.json({ items: await listUsers(ctx.db) });
     },
     createUser: async (ctx, req, res) => {
-      const { user, oneTimePassword } = await createUser(ctx.db, req.body, ctx.principal.id);
+      const { user, oneTimePassword } = await audited(ctx, 'user', Object.keys(req.body).filter((k) => k !== 'password'), (tx) =>
+        createUser(tx, req.body, ctx.principal.id), (r) => r.user.id);
       res.status(201).json({ ...user, ...(oneTimePassword ? { one_time_password: oneTimePassword } : {}) });
     },
     getUser: async (ctx, req, res) => {
       res.json(toUser(await userById(ctx.db, req.params.id)));
     },
     updateUser: async (ctx, req, res) => {
-      const user = await updateUser(ctx.db, req.params.id, req.body);
+      const user = await audited(ctx, 'user', Object.keys(req.body), (tx) => updateUser(tx, req.params.id, req.body), (u) => u.id);
       await changed(`user:${user.username}`);
       res.json(user);
     },
     resetUserPassword: async (ctx, req, res) => {
-      res.json({ one_time_password: await resetPassword(ctx.db, req.params.id) });
+      const password = await audited(ctx, 'user', ['password'], (tx) => resetPassword(tx, req.params.id), () => req.params.id);
+      res.json({ one_time_password: password });
     },
 
     listClients: async (ctx, _req, res) => {
       res.json({ items: await listClients(ctx.db) });
     },
     createClient: async (ctx, req, res) => {
-      const { client, clientSecret } = await createClient(ctx.db, req.body, ctx.principal.id);
+      const { client, clientSecret } = await audited(ctx, 'client', Object.keys(req.body), (tx) =>
+        createClient(tx, req.body, ctx.principal.id), (r) => r.client.client_id);
       res.status(201).json({ ...client, ...(clientSecret ? { client_secret: clientSecret } : {}) });
     },
     getClient: async (ctx, req, res) => {
       res.json(await getClient(ctx.db, req.params.clientId));
     },
     updateClient: async (ctx, req, res) => {
-      const client = await updateClient(ctx.db, req.params.clientId, req.body);
+      const client = await audited(ctx, 'client', Object.keys(req.body), (tx) => updateClient(tx, req.params.clientId, req.body), (c) => c.client_id);
       await changed(`client:${client.client_id}`);
       res.json(client);
     },
     rotateClientSecret: async (ctx, req, res) => {
-      res.json({ client_id: req.params.clientId, client_secret: await rotateClientSecret(ctx.db, req.params.clientId) });
+      const secret = await audited(ctx, 'client', ['client_secret'], (tx) => rotateClientSecret(tx, req.params.clientId), () => req.params.clientId);
+      res.json({ client_id: req.params.clientId, client_secret: secret });
     },
 
     listRoles: async (ctx, _req, res) => {
       res.json({ items: await listRoles(ctx.db) });
     },
     createRole: async (ctx, req, res) => {
-      res.status(201).json(await createRole(ctx.db, req.body));
+      res.status(201).json(await audited(ctx, 'role', Object.keys(req.body), (tx) => createRole(tx, req.body), (r) => r.name));
     },
     getRole: async (ctx, req, res) => {
       res.json(await getRole(ctx.db, req.params.name));
     },
     updateRole: async (ctx, req, res) => {
-      res.json(await updateRole(ctx.db, req.params.name, req.body));
+      res.json(await audited(ctx, 'role', Object.keys(req.body), (tx) => updateRole(tx, req.params.name, req.body), (r) => r.name));
     },
 
     getMe: async (ctx, _req, res) => {
@@ -88,7 +104,7 @@ export function authRoutes(keys: KeyStore, bus: Bus): Handlers {
       if (next.length < MIN_PASSWORD_LENGTH || next === req.body.current_password) {
         throw invalid([{ field: 'body.new_password', message: `must have at least ${MIN_PASSWORD_LENGTH} characters and differ from the current one` }]);
       }
-      await setPassword(ctx.db, user.id, next);
+      await audited(ctx, 'user', ['password'], (tx) => setPassword(tx, user.id, next), () => user.id);
       res.status(204).end();
     },
   };

@@ -67,3 +67,29 @@ describe('administration of users, clients and roles', () => {
     expect(roles).toEqual(expect.arrayContaining(['administrator', 'auditor', 'data_steward', 'dci_client', 'field_worker', 'policymaker', 'program_officer', 'registry_officer']));
   });
 });
+
+describe('administrative changes in the audit log', () => {
+  it('records who changed which account, without secrets', async () => {
+    const t = await startTestHub({ env: { SRHUB_AUTH: 'on' } });
+    try {
+      const admin = await t.as(['administrator']);
+      const user = (await t.post('/api/v1/users', { username: 'audited', roles: ['auditor'], password: 'a-long-password-3' }, { headers: admin.headers })).body;
+      await t.patch(`/api/v1/users/${user.id}`, { disabled: true }, { headers: admin.headers });
+      await t.post('/api/v1/clients', { client_id: 'audited-client', name: 'A', roles: ['dci_client'] }, { headers: admin.headers });
+      await t.post('/api/v1/clients/audited-client/secret', undefined, { headers: admin.headers });
+      const rows = await t.hub.db.query<{ actor: string; action: string; entity: string; entity_id: string; fields: string[] }>(
+        `select actor, action, entity, entity_id, fields from audit_log where action = 'admin' and entity in ('user', 'client') order by id`,
+      );
+      expect(rows).toEqual([
+        { actor: `user:${admin.username}`, action: 'admin', entity: 'user', entity_id: user.id, fields: ['username', 'roles'] },
+        { actor: `user:${admin.username}`, action: 'admin', entity: 'user', entity_id: user.id, fields: ['disabled'] },
+        { actor: `user:${admin.username}`, action: 'admin', entity: 'client', entity_id: 'audited-client', fields: ['client_id', 'name', 'roles'] },
+        { actor: `user:${admin.username}`, action: 'admin', entity: 'client', entity_id: 'audited-client', fields: ['client_secret'] },
+      ]);
+      const dump = JSON.stringify(await t.hub.db.query('select * from audit_log'));
+      expect(dump).not.toContain('a-long-password-3');
+    } finally {
+      await t.stop();
+    }
+  });
+});
