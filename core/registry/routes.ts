@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { ifMatchRequired, invalid } from '../server/errors.js';
 import { ifMatchVersion, type ApiRequest, type Handlers } from '../server/handlers.js';
 import { idempotent } from '../server/idempotency.js';
+import { auditEntries } from '../audit/entry.js';
 import { createArea, listAreas } from './areas/service.js';
 import { registerHouseholds } from './households/register.js';
 import {
@@ -10,12 +11,12 @@ import {
   createHousehold,
   endMembership,
   householdHistory,
+  getHousehold,
   listHouseholds,
-  readHousehold,
   registrationError,
   updateHousehold,
 } from './households/service.js';
-import { createPerson, listPersons, personHistory, readPerson, updatePerson, type PersonQuery } from './persons/service.js';
+import { createPerson, getPerson, listPersons, personHistory, updatePerson, type PersonQuery } from './persons/service.js';
 
 function sendVersioned(res: Response, status: number, record: { version: number }, replayed = false): void {
   if (replayed) res.set('Idempotent-Replayed', 'true');
@@ -34,7 +35,12 @@ export const registryRoutes: Handlers = {
     res.json({ items: await listAreas(ctx.db, req.query.parent_code as string | undefined) });
   },
   createAdminArea: async (ctx, req, res) => {
-    res.status(201).json(await createArea(ctx.db, req.body));
+    const area = await ctx.db.transaction(async (tx) => {
+      const created = await createArea(tx, req.body);
+      await ctx.audit.recordIn(tx, auditEntries(ctx, [{ action: 'admin', entity: 'admin_area', entityId: created.code, fields: Object.keys(req.body) }]));
+      return created;
+    });
+    res.status(201).json(area);
   },
 
   createPerson: async (ctx, req, res) => {
@@ -48,7 +54,7 @@ export const registryRoutes: Handlers = {
     res.json(await listPersons(ctx, req.query as unknown as PersonQuery));
   },
   getPerson: async (ctx, req, res) => {
-    sendVersioned(res, 200, await readPerson(ctx.db, ctx, req.params.id));
+    sendVersioned(res, 200, await getPerson(ctx, req.params.id));
   },
   updatePerson: async (ctx, req, res) => {
     sendVersioned(res, 200, await updatePerson(ctx, req.params.id, requiredVersion(req), req.body));
@@ -84,7 +90,7 @@ export const registryRoutes: Handlers = {
     res.status(result.status).json(result.body);
   },
   getHousehold: async (ctx, req, res) => {
-    sendVersioned(res, 200, await readHousehold(ctx.db, ctx, req.params.id));
+    sendVersioned(res, 200, await getHousehold(ctx, req.params.id));
   },
   updateHousehold: async (ctx, req, res) => {
     sendVersioned(res, 200, await updateHousehold(ctx, req.params.id, requiredVersion(req), req.body));

@@ -4,6 +4,7 @@ import type { Db } from '../db/index.js';
 import { registerHouseholds, type Registration } from '../registry/households/register.js';
 import { registrationError } from '../registry/households/service.js';
 import { householdStore } from '../registry/households/store.js';
+import { identifierIndex } from '../registry/persons/sealing.js';
 import { personStore } from '../registry/persons/store.js';
 import type { HouseholdInput } from '../registry/types.js';
 import type { Ctx } from '../server/context.js';
@@ -47,7 +48,7 @@ export async function seedPersons(ctx: Ctx, persons: number, seed: number): Prom
   if (!Number.isSafeInteger(persons) || persons < 1) throw new RangeError(`persons must be a whole number above 0, not ${persons}`);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`the seed must be a whole number, not ${seed}`);
   await createCountryAreas(ctx.db);
-  await refuseUsedSeed(ctx.db, seed);
+  await refuseUsedSeed(ctx, seed);
   const total: Seeded = { households: 0, persons: 0 };
   let batch: HouseholdInput[] = [];
   const flush = async () => {
@@ -65,9 +66,9 @@ export async function seedPersons(ctx: Ctx, persons: number, seed: number): Prom
   return total;
 }
 
-async function refuseUsedSeed(db: Db, seed: number): Promise<void> {
+async function refuseUsedSeed(ctx: Ctx, seed: number): Promise<void> {
   const first = IdentifierSequence.firstUin(seed);
-  const [taken] = await personStore.registeredIdentifiers(db, [{ type: 'UIN', value: first }]);
+  const [taken] = await personStore.registeredIdentifiers(ctx.db, [{ type: 'UIN', index: identifierIndex(ctx.secrets, 'UIN', first) }]);
   if (taken) {
     throw conflict(
       'seed.used',

@@ -19,7 +19,9 @@ describe('configuration', () => {
       SRHUB_AUTH: 'off',
       SRHUB_ID_TYPES: 'NIN, PASSPORT',
       SRHUB_DEMO: 'yes',
+      SRHUB_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'), // required with DATABASE_URL
     });
+    expect(config.masterKey).toEqual(Buffer.alloc(32, 7));
     expect(config).toMatchObject({
       port: 9000,
       databaseUrl: 'postgres://u:p@db:5432/srhub',

@@ -22,7 +22,10 @@ create table person (
   sex                  text check (sex in ('male', 'female', 'other', 'unknown')),
   birth_date           date,
   birth_date_estimated boolean not null default false,
-  phone                text,
+  -- the phone number sealed (AES-256-GCM) with its blind index (HMAC) for exact-match search: see
+  -- "Personal data at rest" in docs/architecture.md
+  phone_sealed         text,
+  phone_index          text,
   email                text,
   preferred_language   text,
   disabilities         jsonb not null default '[]',
@@ -37,13 +40,16 @@ create table person (
 create index person_family_name_norm on person (family_name_norm text_pattern_ops);
 create index person_given_name_norm on person (given_name_norm text_pattern_ops);
 create index person_birth_date on person (birth_date);
+create index person_phone_index on person (phone_index);
 
+-- identifier values are stored sealed; the blind index of the normalised value finds them and keeps them unique
 create table person_identifier (
-  id_type   text not null,
-  id_value  text not null,
-  person_id uuid not null references person (id) on delete cascade,
+  id_type      text not null,
+  value_index  text not null,
+  value_sealed text not null,
+  person_id    uuid not null references person (id) on delete cascade,
   issued_by_hub boolean not null default false,
-  primary key (id_type, id_value)
+  primary key (id_type, value_index)
 );
 create index person_identifier_person on person_identifier (person_id);
 
@@ -97,9 +103,9 @@ create table idempotency_key (
   principal_id text not null,
   operation    text not null,
   key          text not null,
-  request_hash text not null,
+  request_hash text not null,   -- keyed hash (HMAC) of the request body
   status       integer,
-  response     jsonb,
+  response     jsonb,           -- the answer sealed (a JSON string): it can hold identifiers and phone numbers
   created_at   timestamptz not null default now(),
   primary key (principal_id, operation, key)
 );

@@ -4,6 +4,7 @@ import type { Db } from '../../db/index.js';
 import { uuidv7 } from '../../ids.js';
 import type { Ctx } from '../../server/context.js';
 import type { FieldError } from '../../server/errors.js';
+import { createdHouseholdFields, createdPersonFields, householdEntries, personEntries } from '../audit.js';
 import { creation, historyStore } from '../history.js';
 import { identifierConflicts, issueRegistryIds, preparePerson, writePeople, type PreparedPerson } from '../persons/new-people.js';
 import { checkIdentifiers, checkPerson, today } from '../persons/rules.js';
@@ -33,6 +34,8 @@ interface Prepared {
   index: number;
   household: NewHousehold;
   people: PreparedPerson[];
+  /** What each new person was registered with, for the audit log. */
+  personFields: { id: string; fields: string[] }[];
   memberships: NewMembership[];
 }
 
@@ -53,7 +56,7 @@ export async function registerHouseholds(tx: Db, ctx: Ctx, inputs: HouseholdInpu
   const invalid = new Set(errors.map((e) => e.index));
   const accepted = options.skipInvalid ? prepared.filter((p) => !invalid.has(p.index)) : invalid.size ? [] : prepared;
   const people = accepted.flatMap((p) => p.people);
-  await issueRegistryIds(tx, people);
+  await issueRegistryIds(tx, ctx.secrets, people);
   await writePeople(tx, people);
   await householdStore.insert(tx, accepted.map((p) => p.household));
   await householdStore.insertMemberships(tx, accepted.flatMap((p) => p.memberships));
@@ -73,6 +76,15 @@ export async function registerHouseholds(tx: Db, ctx: Ctx, inputs: HouseholdInpu
       };
     }),
   );
+  // one entry per person registered, and per household and member (a household's data is each member's)
+  await ctx.audit.recordIn(tx, [
+    ...personEntries(ctx, 'create', accepted.flatMap((p) => p.personFields)),
+    ...householdEntries(
+      ctx,
+      'create',
+      accepted.map((p) => ({ id: p.household.id, memberIds: p.memberships.map((m) => m.person_id), fields: createdHouseholdFields(inputs[p.index]) })),
+    ),
+  ]);
   return {
     created: accepted.map((p) => ({ index: p.index, id: p.household.id })),
     errors: errors.sort((a, b) => a.index! - b.index!),
@@ -89,6 +101,7 @@ function prepare(ctx: Ctx, input: HouseholdInput, index: number, options: Regist
     errors.push({ index, field: `${at}.members`, message: `exactly one member must be the head (relationship ${HEAD}); found ${heads}` });
   }
   const people: PreparedPerson[] = [];
+  const personFields: Prepared['personFields'] = [];
   const memberships: NewMembership[] = [];
   let headId: string | null = null;
   input.members.forEach((member, m) => {
@@ -105,8 +118,9 @@ function prepare(ctx: Ctx, input: HouseholdInput, index: number, options: Regist
       const personAt = `${memberAt}.person`;
       const errs = [...checkPerson(member.person, personAt), ...checkIdentifiers(member.person.identifiers ?? [], `${personAt}.identifiers`, ctx.config.idTypes)];
       errors.push(...errs.map((e) => ({ ...e, index })));
-      const person = preparePerson(member.person, ctx.principal, member.person.channel ?? channel, personAt, index);
+      const person = preparePerson(ctx.secrets, member.person, ctx.principal, member.person.channel ?? channel, personAt, index);
       people.push(person);
+      personFields.push({ id: person.row.id, fields: createdPersonFields(member.person) });
       personId = person.row.id;
     }
     if (member.relationship === HEAD) headId = personId!;
@@ -127,6 +141,7 @@ function prepare(ctx: Ctx, input: HouseholdInput, index: number, options: Regist
       created_by: ctx.principal.id,
     },
     people,
+    personFields,
     memberships,
   };
 }

@@ -3,6 +3,17 @@ import type { Db } from '../../db/index.js';
 import { uuidv7 } from '../../ids.js';
 import type { Ctx } from '../../server/context.js';
 import { conflict, HubError, notFound, staleVersion, unprocessable } from '../../server/errors.js';
+import type { AuditEntry } from '../../audit/entry.js';
+import {
+  createdPersonFields,
+  denyRead,
+  HISTORY_SHOWN,
+  householdEntries,
+  HOUSEHOLD_SHOWN,
+  HOUSEHOLD_SUMMARY_SHOWN,
+  memberIdsOf,
+  personEntries,
+} from '../audit.js';
 import { diff, historyStore, type Changes, type HistoryItem } from '../history.js';
 import { mergePatch } from '../merge-patch.js';
 import { identifierConflicts, issueRegistryIds, preparePerson, writePeople } from '../persons/new-people.js';
@@ -32,12 +43,25 @@ export function registrationError({ errors, identifierConflicts }: Registration)
 export async function readHousehold(db: Db, ctx: Ctx, id: string): Promise<Household> {
   const row = await householdStore.byId(db, id, scopeParam(ctx.principal));
   if (!row) throw notFound('household');
-  return viewHousehold(db, row);
+  return viewHousehold(db, ctx.secrets, row);
+}
+
+/** A household read through the API, recorded in the audit log for each member (a miss as a denied read). */
+export async function getHousehold(ctx: Ctx, id: string): Promise<Household> {
+  const row = await householdStore.byId(ctx.db, id, scopeParam(ctx.principal));
+  if (!row) return denyRead(ctx, 'household', id);
+  const household = await viewHousehold(ctx.db, ctx.secrets, row);
+  await ctx.audit.recordReads(householdEntries(ctx, 'read', [{ id, memberIds: memberIdsOf(household), fields: HOUSEHOLD_SHOWN }]));
+  return household;
 }
 
 export async function listHouseholds(ctx: Ctx, query: { area_code?: string; limit: number; cursor?: string }): Promise<Page<HouseholdSummary>> {
   const rows = await householdStore.list(ctx.db, scopeParam(ctx.principal), query.area_code, query.limit + 1, decodeCursor(query.cursor));
   const page = rows.slice(0, query.limit);
+  const members = await householdStore.currentMemberIds(ctx.db, page.map((h) => h.id));
+  await ctx.audit.recordReads(
+    householdEntries(ctx, 'read', page.map((h) => ({ id: h.id, memberIds: members.get(h.id) ?? [], fields: HOUSEHOLD_SUMMARY_SHOWN }))),
+  );
   return {
     items: page.map(toHouseholdSummary),
     next_cursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,
@@ -45,8 +69,11 @@ export async function listHouseholds(ctx: Ctx, query: { area_code?: string; limi
 }
 
 export async function householdHistory(ctx: Ctx, id: string): Promise<HistoryItem[]> {
-  if (!(await householdStore.byId(ctx.db, id, scopeParam(ctx.principal)))) throw notFound('household');
-  return historyStore.of(ctx.db, 'household', id);
+  if (!(await householdStore.byId(ctx.db, id, scopeParam(ctx.principal)))) return denyRead(ctx, 'household', id);
+  const items = await historyStore.of(ctx.db, 'household', id);
+  const members = await householdStore.currentMemberIds(ctx.db, [id]);
+  await ctx.audit.recordReads(householdEntries(ctx, 'read', [{ id, memberIds: members.get(id) ?? [], fields: HISTORY_SHOWN }]));
+  return items;
 }
 
 /** Locks the household for a change and checks the version the caller edited. */
@@ -84,10 +111,26 @@ export async function updateHousehold(ctx: Ctx, id: string, ifMatch: number, pat
       fields.area_code = patch.area_code;
     }
     const changes = diff(shownFields(row), shownFields({ ...row, ...fields }));
-    if (Object.keys(changes).length === 0) return viewHousehold(tx, row);
+    if (Object.keys(changes).length === 0) {
+      // nothing changed: no new version, but the record goes out
+      const unchanged = await viewHousehold(tx, ctx.secrets, row);
+      await ctx.audit.recordIn(tx, householdEntries(ctx, 'read', [{ id, memberIds: memberIdsOf(unchanged), fields: HOUSEHOLD_SHOWN }]));
+      return unchanged;
+    }
     await recordChange(tx, ctx, id, fields, changes, patch.channel ?? row.channel);
-    return readHousehold(tx, ctx, id);
+    return changedHousehold(tx, ctx, id, changes);
   });
+}
+
+/**
+ * The household after a change, with the change recorded in the audit log for each member (and whoever left), last
+ * in the transaction: the audit holds the chain lock until commit.
+ */
+async function changedHousehold(tx: Db, ctx: Ctx, id: string, changes: Changes, more: { left?: string; entries?: AuditEntry[] } = {}) {
+  const household = await readHousehold(tx, ctx, id);
+  const memberIds = [...memberIdsOf(household), ...(more.left ? [more.left] : [])];
+  await ctx.audit.recordIn(tx, [...(more.entries ?? []), ...householdEntries(ctx, 'update', [{ id, memberIds, fields: Object.keys(changes) }])]);
+  return household;
 }
 
 async function recordChange(tx: Db, ctx: Ctx, id: string, fields: Record<string, unknown>, changes: Changes, channel: string) {
@@ -114,10 +157,10 @@ export async function addMember(ctx: Ctx, id: string, ifMatch: number, member: M
     if (member.person) {
       const errors = [...checkPerson(member.person, 'body.person'), ...checkIdentifiers(member.person.identifiers ?? [], 'body.person.identifiers', ctx.config.idTypes)];
       if (errors.length) throw unprocessable('member.invalid', errors, 'The member cannot be added as given.');
-      const person = preparePerson(member.person, ctx.principal, member.person.channel ?? row.channel, 'body.person');
+      const person = preparePerson(ctx.secrets, member.person, ctx.principal, member.person.channel ?? row.channel, 'body.person');
       const conflicts = await identifierConflicts(tx, [person]);
       if (conflicts.length) throw conflict('identifier.duplicate', 'An identifier is already registered.', { errors: conflicts });
-      await issueRegistryIds(tx, [person]);
+      await issueRegistryIds(tx, ctx.secrets, [person]);
       await writePeople(tx, [person]);
       personId = person.row.id;
     } else {
@@ -131,7 +174,8 @@ export async function addMember(ctx: Ctx, id: string, ifMatch: number, member: M
     const changes: Changes = { members: { from: memberList(before), to: memberList([...before, newMember]) } };
     if (member.relationship === HEAD) changes.head_person_id = { from: null, to: personId };
     await recordChange(tx, ctx, id, fields, changes, member.person?.channel ?? row.channel);
-    return readHousehold(tx, ctx, id);
+    const created = member.person ? personEntries(ctx, 'create', [{ id: personId!, fields: createdPersonFields(member.person) }]) : [];
+    return changedHousehold(tx, ctx, id, changes, { entries: created });
   });
 }
 
@@ -152,6 +196,6 @@ export async function endMembership(ctx: Ctx, id: string, personId: string, ifMa
     const changes: Changes = { members: { from: memberList(before), to: memberList(before.filter((m) => m !== leaving)) } };
     if (isHead) changes.head_person_id = { from: personId, to: null };
     await recordChange(tx, ctx, id, isHead ? { head_person_id: null } : {}, changes, row.channel);
-    return readHousehold(tx, ctx, id);
+    return changedHousehold(tx, ctx, id, changes, { left: personId });
   });
 }

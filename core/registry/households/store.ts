@@ -115,6 +115,18 @@ export const householdStore = {
     );
   },
 
+  /** The current members' person ids of each household. */
+  async currentMemberIds(db: Db, householdIds: string[]): Promise<Map<string, string[]>> {
+    const members = new Map<string, string[]>();
+    if (householdIds.length === 0) return members;
+    const rows = await db.query<{ household_id: string; person_id: string }>(
+      'select household_id, person_id from membership where household_id = any($1::uuid[]) and end_date is null order by id',
+      [householdIds],
+    );
+    for (const r of rows) members.set(r.household_id, [...(members.get(r.household_id) ?? []), r.person_id]);
+    return members;
+  },
+
   async update(db: Db, id: string, fields: Record<string, unknown>, updatedBy: string): Promise<number> {
     const names = Object.keys(fields).filter((f) => UPDATABLE.has(f));
     const sets = names.map((f, i) => `${f} = $${i + 3}::${FIELD_TYPES[f] ?? 'text'}`);

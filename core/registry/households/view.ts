@@ -1,5 +1,6 @@
 // Households as the API shows them.
 import type { Db } from '../../db/index.js';
+import type { Secrets } from '../../keys/secrets.js';
 import { viewPeople } from '../persons/view.js';
 import { personStore } from '../persons/store.js';
 import type { Household, HouseholdSummary } from '../types.js';
@@ -25,10 +26,10 @@ export function toHouseholdSummary(row: HouseholdRow): HouseholdSummary {
 }
 
 /** The household with its current members, each with their person record. */
-export async function viewHousehold(db: Db, row: HouseholdRow): Promise<Household> {
+export async function viewHousehold(db: Db, secrets: Secrets, row: HouseholdRow): Promise<Household> {
   const members = await householdStore.members(db, row.id);
   const people = members.length
-    ? await viewPeople(db, await personStore.byIds(db, members.map((m) => m.person_id)))
+    ? await viewPeople(db, secrets, await personStore.byIds(db, members.map((m) => m.person_id)))
     : [];
   const byId = new Map(people.map((p) => [p.id, p]));
   return {

@@ -3,73 +3,97 @@
 import { REGISTRY_ID_TYPE } from '../../config.js';
 import type { Db } from '../../db/index.js';
 import { newRegistryId, uuidv7 } from '../../ids.js';
+import type { Secrets } from '../../keys/secrets.js';
 import type { FieldError } from '../../server/errors.js';
 import type { Principal } from '../../server/principal.js';
 import { creation, historyStore, type HistoryEntry } from '../history.js';
 import type { Channel, PersonInput } from '../types.js';
 import { historyFields, personFields } from './rules.js';
+import { identifierIndex, identifiersForHistory, phoneColumns, phoneForHistory, sealIdentifier } from './sealing.js';
 import { personStore, type IdentifierRow, type NewPerson } from './store.js';
+
+/** An identifier ready to store (sealed, indexed), with the value as given: in memory only, for messages. */
+export interface NewIdentifier extends IdentifierRow {
+  value: string;
+}
 
 export interface PreparedPerson {
   row: NewPerson;
-  identifiers: IdentifierRow[];
+  identifiers: NewIdentifier[];
   /** Where the person's identifiers sit in the request, for error messages ('body.members[1].person'). */
   at: string;
   /** The batch item the person belongs to, for per-record errors. */
   index?: number;
 }
 
-export function preparePerson(input: PersonInput, principal: Principal, channel: Channel, at: string, index?: number): PreparedPerson {
+export function preparePerson(
+  secrets: Secrets,
+  input: PersonInput,
+  principal: Principal,
+  channel: Channel,
+  at: string,
+  index?: number,
+): PreparedPerson {
   const id = uuidv7();
   return {
-    row: { id, ...personFields(input), channel, created_by: principal.id },
-    identifiers: (input.identifiers ?? []).map((i) => ({ person_id: id, id_type: i.type, id_value: i.value, issued_by_hub: false })),
+    row: { id, ...personFields(input, phoneColumns(secrets, id, input.phone)), channel, created_by: principal.id },
+    identifiers: (input.identifiers ?? []).map((i) => newIdentifier(secrets, id, i.type, i.value, false)),
     at,
     index,
   };
 }
 
-/** Identifiers given twice in the batch, or already registered to someone: one error each. */
+export function newIdentifier(secrets: Secrets, personId: string, type: string, value: string, issuedByHub: boolean): NewIdentifier {
+  return {
+    person_id: personId,
+    id_type: type,
+    value_index: identifierIndex(secrets, type, value),
+    value_sealed: sealIdentifier(secrets, type, value),
+    issued_by_hub: issuedByHub,
+    value,
+  };
+}
+
+/**
+ * Identifiers given twice in the batch, or already registered to someone: one error each, compared by blind index
+ * (so `ab 12` and `AB 12` are the same UIN). Messages name the value as the caller sent it: never log them.
+ */
 export async function identifierConflicts(db: Db, people: PreparedPerson[]): Promise<FieldError[]> {
   const errors: FieldError[] = [];
   const firstUse = new Map<string, string>();
   const supplied = people.flatMap((p) => p.identifiers.map((id, i) => ({ person: p, id, field: `${p.at}.identifiers[${i}].value` })));
   for (const { person, id, field } of supplied) {
-    const key = `${id.id_type}\u0000${id.id_value}`;
+    const key = `${id.id_type}\u0000${id.value_index}`;
     const earlier = firstUse.get(key);
-    if (earlier) errors.push({ field, message: `${id.id_type} ${id.id_value} is also given at ${earlier}`, index: person.index });
+    if (earlier) errors.push({ field, message: `${id.id_type} ${id.value} is also given at ${earlier}`, index: person.index });
     else firstUse.set(key, field);
   }
   const registered = await personStore.registeredIdentifiers(
     db,
-    supplied.map(({ id }) => ({ type: id.id_type, value: id.id_value })),
+    supplied.map(({ id }) => ({ type: id.id_type, index: id.value_index })),
   );
-  const taken = new Set(registered.map((r) => `${r.id_type}\u0000${r.id_value}`));
+  const taken = new Set(registered.map((r) => `${r.id_type}\u0000${r.value_index}`));
   for (const { person, id, field } of supplied) {
-    if (taken.has(`${id.id_type}\u0000${id.id_value}`)) {
-      errors.push({ field, message: `${id.id_type} ${id.id_value} is already registered to another person`, index: person.index });
+    if (taken.has(`${id.id_type}\u0000${id.value_index}`)) {
+      errors.push({ field, message: `${id.id_type} ${id.value} is already registered to another person`, index: person.index });
     }
   }
   return errors;
 }
 
-/** People registered without any identifier get a registry ID from the hub (inclusive registration). */
-export async function issueRegistryIds(db: Db, people: PreparedPerson[]): Promise<void> {
+/** People registered without any identifier get a registry ID from the hub (inclusive registration); it is sealed too. */
+export async function issueRegistryIds(db: Db, secrets: Secrets, people: PreparedPerson[]): Promise<void> {
   let pending = people.filter((p) => p.identifiers.length === 0);
   const issued = new Set<string>();
   while (pending.length) {
-    for (const p of pending) {
-      p.identifiers = [{ person_id: p.row.id, id_type: REGISTRY_ID_TYPE, id_value: newRegistryId(), issued_by_hub: true }];
-    }
-    const drawn = pending.map((p) => p.identifiers[0].id_value);
-    const taken = new Set(
-      (await personStore.registeredIdentifiers(db, drawn.map((value) => ({ type: REGISTRY_ID_TYPE, value })))).map((r) => r.id_value),
-    );
+    for (const p of pending) p.identifiers = [newIdentifier(secrets, p.row.id, REGISTRY_ID_TYPE, newRegistryId(), true)];
+    const drawn = pending.map((p) => ({ type: REGISTRY_ID_TYPE, index: p.identifiers[0].value_index }));
+    const taken = new Set((await personStore.registeredIdentifiers(db, drawn)).map((r) => r.value_index));
     // collisions (with the registry, or within this batch) are rare in 10^10; those few draw again
     pending = pending.filter((p) => {
-      const value = p.identifiers[0].id_value;
-      const collides = taken.has(value) || issued.has(value);
-      if (!collides) issued.add(value);
+      const index = p.identifiers[0].value_index;
+      const collides = taken.has(index) || issued.has(index);
+      if (!collides) issued.add(index);
       return collides;
     });
   }
@@ -82,14 +106,14 @@ export async function writePeople(db: Db, people: PreparedPerson[]): Promise<voi
 }
 
 function creationHistory(p: PreparedPerson): HistoryEntry {
-  const { id: _id, channel, created_by, ...fields } = p.row;
-  const identifiers = p.identifiers.map((i) => ({ type: i.id_type, value: i.id_value }));
+  const { id, channel, created_by, ...fields } = p.row;
+  const sealed = { phone: phoneForHistory(fields.phone_sealed), identifiers: identifiersForHistory(p.identifiers) };
   return {
     entity: 'person',
-    entityId: p.row.id,
+    entityId: id,
     version: 1,
     changedBy: created_by,
     channel,
-    changes: creation({ ...historyFields(fields), identifiers }),
+    changes: creation({ ...historyFields(fields), ...sealed }),
   };
 }

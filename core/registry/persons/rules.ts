@@ -3,6 +3,7 @@ import { REGISTRY_ID_TYPE } from '../../config.js';
 import type { FieldError } from '../../server/errors.js';
 import { normaliseName } from '../names.js';
 import type { IdentifierInput, PersonInput } from '../types.js';
+import type { PhoneColumns } from './sealing.js';
 import type { PersonFields } from './store.js';
 
 const OLDEST_AGE_YEARS = 130;
@@ -44,8 +45,8 @@ export function checkIdentifiers(identifiers: IdentifierInput[], at: string, idT
   return errors;
 }
 
-/** The stored columns of a person from API input. */
-export function personFields(input: PersonInput): PersonFields {
+/** The stored columns of a person from API input; the phone comes sealed (sealing.ts). */
+export function personFields(input: PersonInput, phone: PhoneColumns): PersonFields {
   return {
     given_name: input.given_name ?? null,
     family_name: input.family_name ?? null,
@@ -55,7 +56,7 @@ export function personFields(input: PersonInput): PersonFields {
     sex: input.sex ?? null,
     birth_date: input.birth_date ?? null,
     birth_date_estimated: input.birth_date_estimated ?? false,
-    phone: input.phone ?? null,
+    ...phone,
     email: input.email ?? null,
     preferred_language: input.preferred_language ?? null,
     disabilities: input.disabilities ?? [],
@@ -64,8 +65,11 @@ export function personFields(input: PersonInput): PersonFields {
   };
 }
 
-/** The fields shown in history (the search keys are derived, so they are left out). */
+/**
+ * The fields shown in history. The search keys are derived, so they are left out; so are the phone columns: the
+ * callers record a phone change themselves, as the stored ciphertexts (sealing.ts).
+ */
 export function historyFields(fields: Partial<PersonFields>): Record<string, unknown> {
-  const { given_name_norm: _g, family_name_norm: _f, ...shown } = fields;
+  const { given_name_norm: _g, family_name_norm: _f, phone_sealed: _ps, phone_index: _pi, ...shown } = fields;
   return shown;
 }

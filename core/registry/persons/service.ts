@@ -1,33 +1,55 @@
 // The rules for people: register, read, change, find, and their history. No HTTP, no SQL strings.
 import { REGISTRY_ID_TYPE } from '../../config.js';
 import type { Db } from '../../db/index.js';
+import type { Secrets } from '../../keys/secrets.js';
 import type { Ctx } from '../../server/context.js';
 import { conflict, HubError, invalid, notFound, staleVersion, unprocessable, type FieldError } from '../../server/errors.js';
-import { diff, historyStore, type HistoryItem } from '../history.js';
+import { createdPersonFields, denyRead, HISTORY_SHOWN, personEntries, PERSON_SHOWN } from '../audit.js';
+import { diff, historyStore, type Changes, type HistoryItem } from '../history.js';
 import { mergePatch } from '../merge-patch.js';
 import { normaliseName } from '../names.js';
 import { scopeParam } from '../scope.js';
 import type { Page, Person, PersonInput, PersonPatch } from '../types.js';
-import { identifierConflicts, issueRegistryIds, preparePerson, writePeople } from './new-people.js';
+import { identifierConflicts, issueRegistryIds, newIdentifier, preparePerson, writePeople } from './new-people.js';
 import { checkIdentifiers, checkPerson, historyFields } from './rules.js';
+import {
+  identifierIndex,
+  identifiersForHistory,
+  openIdentifier,
+  openPersonHistory,
+  openPhone,
+  phoneColumns,
+  phoneForHistory,
+} from './sealing.js';
 import { personStore, type PersonFields, type PersonFilter, type PersonRow } from './store.js';
 import { viewPeople } from './view.js';
 
 export async function createPerson(tx: Db, ctx: Ctx, input: PersonInput): Promise<Person> {
   const errors = [...checkPerson(input, 'body'), ...checkIdentifiers(input.identifiers ?? [], 'body.identifiers', ctx.config.idTypes)];
   if (errors.length) throw unprocessable('person.invalid', errors, 'The person cannot be registered as given.');
-  const person = preparePerson(input, ctx.principal, input.channel ?? 'online', 'body');
+  const person = preparePerson(ctx.secrets, input, ctx.principal, input.channel ?? 'online', 'body');
   const conflicts = await identifierConflicts(tx, [person]);
   if (conflicts.length) throw conflict('identifier.duplicate', 'An identifier is already registered.', { errors: conflicts });
-  await issueRegistryIds(tx, [person]);
+  await issueRegistryIds(tx, ctx.secrets, [person]);
   await writePeople(tx, [person]);
-  return readPerson(tx, ctx, person.row.id);
+  const created = await readPerson(tx, ctx, person.row.id);
+  await ctx.audit.recordIn(tx, personEntries(ctx, 'create', [{ id: person.row.id, fields: createdPersonFields(input) }]));
+  return created;
 }
 
 export async function readPerson(db: Db, ctx: Ctx, id: string): Promise<Person> {
   const row = await personStore.byId(db, id, scopeParam(ctx.principal));
   if (!row) throw notFound('person'); // outside the caller's areas looks the same as absent
-  return (await viewPeople(db, [row]))[0];
+  return (await viewPeople(db, ctx.secrets, [row]))[0];
+}
+
+/** A person read through the API, recorded in the audit log (a miss as a denied read). */
+export async function getPerson(ctx: Ctx, id: string): Promise<Person> {
+  const row = await personStore.byId(ctx.db, id, scopeParam(ctx.principal));
+  if (!row) return denyRead(ctx, 'person', id);
+  const [person] = await viewPeople(ctx.db, ctx.secrets, [row]);
+  await ctx.audit.recordReads(personEntries(ctx, 'read', [{ id, fields: PERSON_SHOWN }]));
+  return person;
 }
 
 export async function updatePerson(ctx: Ctx, id: string, ifMatch: number, patch: PersonPatch): Promise<Person> {
@@ -36,27 +58,35 @@ export async function updatePerson(ctx: Ctx, id: string, ifMatch: number, patch:
     if (!row) throw notFound('person');
     if (row.version !== ifMatch) throw staleVersion('person', row.version);
 
-    const fields = patchedFields(row, patch);
+    const phone = phoneChange(ctx.secrets, row, patch.phone);
+    const fields = { ...patchedFields(row, patch), ...phone.fields };
     const errors = checkPerson({ ...row, ...fields }, 'body');
     if (patch.identifiers) errors.push(...checkIdentifiers(patch.identifiers, 'body.identifiers', ctx.config.idTypes));
     if (errors.length) throw unprocessable('person.invalid', errors, 'The change breaks the registry rules.');
 
     const before = historyFields(row);
-    const changes = diff(before, historyFields({ ...row, ...fields }));
-    if (patch.identifiers) Object.assign(changes, await replaceIdentifiers(tx, row.id, patch.identifiers));
-    if (Object.keys(changes).length === 0) return readPerson(tx, ctx, id); // nothing changed: no new version
+    const changes = { ...diff(before, historyFields({ ...row, ...fields })), ...phone.changes };
+    if (patch.identifiers) Object.assign(changes, await replaceIdentifiers(tx, ctx.secrets, row.id, patch.identifiers));
+    if (Object.keys(changes).length === 0) {
+      // nothing changed: no new version, but the record goes out
+      const unchanged = await readPerson(tx, ctx, id);
+      await ctx.audit.recordIn(tx, personEntries(ctx, 'read', [{ id, fields: PERSON_SHOWN }]));
+      return unchanged;
+    }
 
     const updated = await personStore.update(tx, id, fields, ctx.principal.id);
     await historyStore.insert(tx, [
       { entity: 'person', entityId: id, version: updated.version, changedBy: ctx.principal.id, channel: patch.channel ?? row.channel, changes },
     ]);
-    return readPerson(tx, ctx, id);
+    const changed = await readPerson(tx, ctx, id);
+    await ctx.audit.recordIn(tx, personEntries(ctx, 'update', [{ id, fields: Object.keys(changes) }]));
+    return changed;
   });
 }
 
 /** The stored fields after a merge patch: null clears, attributes merge, name search keys follow the names. */
 function patchedFields(row: PersonRow, patch: PersonPatch): Partial<PersonFields> {
-  const { identifiers: _ids, channel: _channel, attributes, ...plain } = patch;
+  const { identifiers: _ids, channel: _channel, phone: _phone, attributes, ...plain } = patch;
   const fields: Partial<PersonFields> = {};
   for (const [key, value] of Object.entries(plain)) {
     (fields as Record<string, unknown>)[key] = value ?? (key === 'disabilities' || key === 'vulnerabilities' ? [] : null);
@@ -68,29 +98,40 @@ function patchedFields(row: PersonRow, patch: PersonPatch): Partial<PersonFields
   return fields;
 }
 
-/** Replaces the supplied identifiers (the hub-issued registry ID stays); returns the change for the history. */
-async function replaceIdentifiers(tx: Db, personId: string, wanted: PersonPatch['identifiers'] & object) {
-  const current = (await personStore.identifiersOf(tx, [personId])).get(personId) ?? [];
-  const supplied = current.filter((i) => i.type !== REGISTRY_ID_TYPE);
+/** A changed phone number: its columns sealed anew, and the change for the history (sealed as stored). */
+function phoneChange(secrets: Secrets, row: PersonRow, phone: string | null | undefined): { fields: Partial<PersonFields>; changes: Changes } {
+  if (phone === undefined || phone === openPhone(secrets, row.id, row.phone_sealed)) return { fields: {}, changes: {} };
+  const fields = phoneColumns(secrets, row.id, phone);
+  return { fields, changes: { phone: { from: phoneForHistory(row.phone_sealed), to: phoneForHistory(fields.phone_sealed) } } };
+}
+
+/** Replaces the supplied identifiers (the hub-issued registry ID stays); returns the change for the history (sealed as stored). */
+async function replaceIdentifiers(tx: Db, secrets: Secrets, personId: string, wanted: PersonPatch['identifiers'] & object): Promise<Changes> {
+  const stored = (await personStore.identifiersOf(tx, [personId])).get(personId) ?? [];
+  const supplied = stored
+    .filter((i) => i.id_type !== REGISTRY_ID_TYPE)
+    .map((i) => ({ ...i, type: i.id_type, value: openIdentifier(secrets, i.id_type, i.value_sealed) }));
   const key = (i: { type: string; value: string }) => `${i.type}\u0000${i.value}`;
   const wantedKeys = new Set(wanted.map(key));
   const currentKeys = new Set(supplied.map(key));
   const removed = supplied.filter((i) => !wantedKeys.has(key(i)));
-  const added = wanted.filter((i) => !currentKeys.has(key(i)));
+  const added = wanted.filter((i) => !currentKeys.has(key(i))).map((i) => newIdentifier(secrets, personId, i.type, i.value, false));
   if (removed.length === 0 && added.length === 0) return {};
 
-  const taken = await personStore.registeredIdentifiers(tx, added);
+  // a value spelled anew ('ab 12' for 'AB 12') has the index of the one it replaces: not a conflict
+  const registered = await personStore.registeredIdentifiers(tx, added.map((i) => ({ type: i.id_type, index: i.value_index })));
+  const taken = registered.filter((t) => t.person_id !== personId);
   if (taken.length) {
     const errors: FieldError[] = taken.map((t) => ({
-      field: `body.identifiers[${wanted.findIndex((w) => w.type === t.id_type && w.value === t.id_value)}].value`,
-      message: `${t.id_type} ${t.id_value} is already registered to another person`,
+      field: `body.identifiers[${wanted.findIndex((w) => w.type === t.id_type)}].value`,
+      message: `${t.id_type} ${added.find((a) => a.id_type === t.id_type)!.value} is already registered to another person`,
     }));
     throw conflict('identifier.duplicate', 'An identifier is already registered.', { errors });
   }
-  await personStore.deleteIdentifiers(tx, personId, removed);
-  await personStore.insertIdentifiers(tx, added.map((i) => ({ person_id: personId, id_type: i.type, id_value: i.value, issued_by_hub: false })));
-  const shown = (list: { type: string; value: string }[]) => list.map((i) => ({ type: i.type, value: i.value }));
-  return { identifiers: { from: shown(supplied), to: shown(wanted) } };
+  await personStore.deleteIdentifiers(tx, personId, removed.map((i) => ({ type: i.id_type, index: i.value_index })));
+  await personStore.insertIdentifiers(tx, added);
+  const after = wanted.map((w) => supplied.find((i) => key(i) === key(w)) ?? added.find((a) => a.id_type === w.type && a.value === w.value)!);
+  return { identifiers: { from: identifiersForHistory(supplied), to: identifiersForHistory(after) } };
 }
 
 export interface PersonQuery {
@@ -116,7 +157,9 @@ export async function listPersons(ctx: Ctx, query: PersonQuery): Promise<Page<Pe
     }
   }
   const filter: PersonFilter = {
-    identifier: query.identifier_type ? { type: query.identifier_type, value: query.identifier_value! } : undefined,
+    identifier: query.identifier_type
+      ? { type: query.identifier_type, index: identifierIndex(ctx.secrets, query.identifier_type, query.identifier_value!) }
+      : undefined,
     givenNamePrefix: normaliseName(query.given_name) ?? undefined,
     familyNamePrefix: normaliseName(query.family_name) ?? undefined,
     birthDate: query.birth_date,
@@ -127,16 +170,20 @@ export async function listPersons(ctx: Ctx, query: PersonQuery): Promise<Page<Pe
   const after = decodeCursor(query.cursor);
   const rows = await personStore.list(ctx.db, filter, scopeParam(ctx.principal), query.limit + 1, after);
   const page = rows.slice(0, query.limit);
+  const items = await viewPeople(ctx.db, ctx.secrets, page);
+  await ctx.audit.recordReads(personEntries(ctx, 'read', page.map((p) => ({ id: p.id, fields: PERSON_SHOWN }))));
   return {
-    items: await viewPeople(ctx.db, page),
+    items,
     next_cursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,
   };
 }
 
 export async function personHistory(ctx: Ctx, id: string): Promise<HistoryItem[]> {
   const row = await personStore.byId(ctx.db, id, scopeParam(ctx.principal));
-  if (!row) throw notFound('person');
-  return historyStore.of(ctx.db, 'person', id);
+  if (!row) return denyRead(ctx, 'person', id);
+  const items = await historyStore.of(ctx.db, 'person', id);
+  await ctx.audit.recordReads(personEntries(ctx, 'read', [{ id, fields: HISTORY_SHOWN }]));
+  return items.map((item) => ({ ...item, changes: openPersonHistory(ctx.secrets, id, item.changes) }));
 }
 
 export function encodeCursor(id: string): string {

@@ -2,7 +2,7 @@
 import type { Db } from '../../db/index.js';
 import { likePrefix } from '../names.js';
 import { personVisible, areaVisible } from '../scope.js';
-import type { Channel, Identifier, Membership } from '../types.js';
+import type { Channel, Membership } from '../types.js';
 
 export interface PersonRow {
   id: string;
@@ -15,7 +15,9 @@ export interface PersonRow {
   sex: string | null;
   birth_date: string | null;
   birth_date_estimated: boolean;
-  phone: string | null;
+  /** The phone number sealed, and its blind index (see sealing.ts). */
+  phone_sealed: string | null;
+  phone_index: string | null;
   email: string | null;
   preferred_language: string | null;
   disabilities: string[];
@@ -28,11 +30,19 @@ export interface PersonRow {
   updated_at: Date;
 }
 
+/** An identifier as stored: its value sealed, with the blind index that finds it (see sealing.ts). */
 export interface IdentifierRow {
   person_id: string;
   id_type: string;
-  id_value: string;
+  value_index: string;
+  value_sealed: string;
   issued_by_hub: boolean;
+}
+
+/** An identifier to look up or remove: its type and the blind index of its value. */
+export interface IdentifierKey {
+  type: string;
+  index: string;
 }
 
 export interface MembershipRow {
@@ -52,7 +62,8 @@ export const PERSON_FIELDS = [
   'sex',
   'birth_date',
   'birth_date_estimated',
-  'phone',
+  'phone_sealed',
+  'phone_index',
   'email',
   'preferred_language',
   'disabilities',
@@ -80,7 +91,7 @@ export interface NewPerson extends PersonFields {
 }
 
 export interface PersonFilter {
-  identifier?: { type: string; value: string };
+  identifier?: IdentifierKey;
   givenNamePrefix?: string;
   familyNamePrefix?: string;
   birthDate?: string;
@@ -150,7 +161,7 @@ export const personStore = {
     const param = (value: unknown) => `$${params.push(value)}`;
     if (filter.identifier) {
       where.push(`exists (select 1 from person_identifier i where i.person_id = p.id
-        and i.id_type = ${param(filter.identifier.type)} and i.id_value = ${param(filter.identifier.value)})`);
+        and i.id_type = ${param(filter.identifier.type)} and i.value_index = ${param(filter.identifier.index)})`);
     }
     if (filter.givenNamePrefix) where.push(`p.given_name_norm like ${param(likePrefix(filter.givenNamePrefix))}`);
     if (filter.familyNamePrefix) where.push(`p.family_name_norm like ${param(likePrefix(filter.familyNamePrefix))}`);
@@ -169,16 +180,17 @@ export const personStore = {
     );
   },
 
-  async identifiersOf(db: Db, personIds: string[]): Promise<Map<string, Identifier[]>> {
+  /** Each person's identifiers, still sealed. */
+  async identifiersOf(db: Db, personIds: string[]): Promise<Map<string, IdentifierRow[]>> {
     const rows = await db.query<IdentifierRow>(
-      `select person_id, id_type, id_value, issued_by_hub from person_identifier
+      `select person_id, id_type, value_index, value_sealed, issued_by_hub from person_identifier
        where person_id = any($1::uuid[]) order by issued_by_hub, id_type`,
       [personIds],
     );
-    const byPerson = new Map<string, Identifier[]>();
+    const byPerson = new Map<string, IdentifierRow[]>();
     for (const r of rows) {
       if (!byPerson.has(r.person_id)) byPerson.set(r.person_id, []);
-      byPerson.get(r.person_id)!.push({ type: r.id_type, value: r.id_value, issued_by_hub: r.issued_by_hub });
+      byPerson.get(r.person_id)!.push(r);
     }
     return byPerson;
   },
@@ -195,28 +207,34 @@ export const personStore = {
   async insertIdentifiers(db: Db, rows: IdentifierRow[]): Promise<void> {
     if (rows.length === 0) return;
     await db.query(
-      `insert into person_identifier (person_id, id_type, id_value, issued_by_hub)
-       select * from unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[])`,
-      [rows.map((r) => r.person_id), rows.map((r) => r.id_type), rows.map((r) => r.id_value), rows.map((r) => r.issued_by_hub)],
+      `insert into person_identifier (person_id, id_type, value_index, value_sealed, issued_by_hub)
+       select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::boolean[])`,
+      [
+        rows.map((r) => r.person_id),
+        rows.map((r) => r.id_type),
+        rows.map((r) => r.value_index),
+        rows.map((r) => r.value_sealed),
+        rows.map((r) => r.issued_by_hub),
+      ],
     );
   },
 
-  async deleteIdentifiers(db: Db, personId: string, keys: { type: string; value: string }[]): Promise<void> {
+  async deleteIdentifiers(db: Db, personId: string, keys: IdentifierKey[]): Promise<void> {
     if (keys.length === 0) return;
     await db.query(
       `delete from person_identifier where person_id = $1
-       and (id_type, id_value) in (select * from unnest($2::text[], $3::text[]))`,
-      [personId, keys.map((k) => k.type), keys.map((k) => k.value)],
+       and (id_type, value_index) in (select * from unnest($2::text[], $3::text[]))`,
+      [personId, keys.map((k) => k.type), keys.map((k) => k.index)],
     );
   },
 
   /** Which of these identifiers are already registered, and to whom. */
-  async registeredIdentifiers(db: Db, keys: { type: string; value: string }[]): Promise<IdentifierRow[]> {
+  async registeredIdentifiers(db: Db, keys: IdentifierKey[]): Promise<Omit<IdentifierRow, 'value_sealed'>[]> {
     if (keys.length === 0) return [];
-    return db.query<IdentifierRow>(
-      `select i.person_id, i.id_type, i.id_value, i.issued_by_hub from person_identifier i
-       join unnest($1::text[], $2::text[]) as k(id_type, id_value) on i.id_type = k.id_type and i.id_value = k.id_value`,
-      [keys.map((k) => k.type), keys.map((k) => k.value)],
+    return db.query<Omit<IdentifierRow, 'value_sealed'>>(
+      `select i.person_id, i.id_type, i.value_index, i.issued_by_hub from person_identifier i
+       join unnest($1::text[], $2::text[]) as k(id_type, value_index) on i.id_type = k.id_type and i.value_index = k.value_index`,
+      [keys.map((k) => k.type), keys.map((k) => k.index)],
     );
   },
 };
