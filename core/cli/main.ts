@@ -11,6 +11,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { initDb, openDb } from '../db/index.js';
 import { writeBackup } from '../backup/backup.js';
 import { restoreBackup } from '../backup/restore.js';
+import { auditEntries, type AuditEvent } from '../audit/entry.js';
 import { createLogger } from '../log.js';
 import { systemContext, type Ctx } from '../server/context.js';
 import { loadMasterKey } from '../keys/master-key.js';
@@ -175,8 +176,14 @@ async function backupCommand(args: string[]): Promise<number> {
   const { positionals } = options(args, {});
   if (positionals.length !== 1) throw new UsageError('backup takes one file name.');
   const file = positionals[0];
+  const config = loadConfig();
+  // opening a missing folder would create an empty database (and a new master key) only to back up nothing
+  if (!config.databaseUrl && !(await exists(path.join(config.dataDir, 'pglite')))) {
+    throw new UsageError(`There is no database in ${config.dataDir}: set SRHUB_DATA_DIR (or DATABASE_URL) to the registry to back up.`);
+  }
   return withContext(async (ctx) => {
     const s = await writeBackup(ctx.db, ctx.secrets.masterKey, file);
+    await recordAdmin(ctx, { action: 'admin', entity: 'backup', details: { tables: s.tables, rows: s.rows, bytes: s.bytes, schema: s.schema } });
     console.log(`Backup written to ${file}: ${s.tables} tables, ${s.rows} rows, ${megabytes(s.bytes)} in ${s.seconds.toFixed(1)} s (schema ${s.schema}).`);
     console.log('Keep the master key (SRHUB_MASTER_KEY) apart from the file: without it the backup cannot be read.');
     return 0;
@@ -189,13 +196,15 @@ async function restoreCommand(args: string[]): Promise<number> {
   const file = positionals[0];
   const config = loadConfig();
   // without a key, the embedded engine would generate a new one, which cannot read the backup
-  if (!config.masterKey && !(await access(path.join(config.dataDir, 'master.key')).then(() => true, () => false))) {
+  if (!config.masterKey && !(await exists(path.join(config.dataDir, 'master.key')))) {
     throw new UsageError(
       'restore needs the master key the backup was made with: set SRHUB_MASTER_KEY, or copy master.key into SRHUB_DATA_DIR.',
     );
   }
   return withContext(async (ctx) => {
     const s = await restoreBackup(ctx.db, ctx.secrets.masterKey, file);
+    // the restored chain goes on with an entry saying where the data came from
+    await recordAdmin(ctx, { action: 'admin', entity: 'restore', details: { tables: s.tables, rows: s.rows, backup_created_at: s.createdAt, schema: s.schema } });
     console.log(
       `Restored ${file} (made ${s.createdAt} on ${s.engine}, schema ${s.schema}): ${s.tables} tables, ${s.rows} rows in ${s.seconds.toFixed(1)} s.`,
     );
@@ -203,6 +212,16 @@ async function restoreCommand(args: string[]): Promise<number> {
   }, { migrate: false });
 }
 
+/** An audit entry after the work is done; a schema older than the audit log (restore of an old backup) has none. */
+async function recordAdmin(ctx: Ctx, event: AuditEvent): Promise<void> {
+  try {
+    const [{ present }] = await ctx.db.query<{ present: boolean }>(`select to_regclass('audit_log') is not null as present`);
+    if (present) await ctx.db.transaction((tx) => ctx.audit.recordIn(tx, auditEntries(ctx, [event])));
+  } catch (err) {
+    console.error(`Warning: the ${event.entity} succeeded, but its audit entry could not be written: ${(err as Error).message}`);
+  }
+}
+const exists = (file: string) => access(file).then(() => true, () => false);
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 2 : 1)} MB`;
 
 const list = (value: string | undefined) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined);

@@ -7,7 +7,7 @@ import type { Db } from './db.js';
 
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 // Any constant works; it only has to be the same for every hub instance sharing a database.
-const MIGRATION_LOCK_KEY = 7316402;
+export const MIGRATION_LOCK_KEY = 7316402;
 
 export interface Migration {
   id: number;
