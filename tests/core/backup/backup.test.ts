@@ -115,6 +115,24 @@ describe.each(dbEngines())('backup and restore on %s', (engine) => {
     }
   });
 
+  it('restores a backup of an older schema at its own level, for the next start to migrate further', async () => {
+    const known = await readMigrations();
+    const old = await openBlankDb(engine);
+    const target = await openBlankDb(engine);
+    try {
+      await migrate(old, known.slice(0, 2));
+      await addEdgeRows(old);
+      const file = path.join(dir, `${engine}-old-schema`);
+      await writeBackup(old, source.key, file);
+      expect(await restoreBackup(target, source.key, file)).toMatchObject({ schema: known[1].name });
+      expect(await fingerprint(target)).toEqual(await fingerprint(old));
+      expect(await migrate(target)).toEqual(known.slice(2).map((m) => m.name));
+    } finally {
+      await old.close();
+      await target.close();
+    }
+  });
+
   it('writes no readable personal data into the file', async () => {
     const bytes = await readFile(source.file);
     const names = await source.db.query<{ name: string }>(
