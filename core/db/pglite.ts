@@ -1,18 +1,28 @@
 // The embedded engine: PGlite (PostgreSQL compiled to WASM), persisted in a folder or held in memory.
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { DATE_OID, INT8_OID, NUMERIC_OID, parseDate, parseInt8, type Db } from './db.js';
 
-/** Opens PGlite in dataDir, or in memory when dataDir is undefined (tests). */
+/** Opens PGlite in dataDir (locked for this process), or in memory when dataDir is undefined (tests). */
 export async function openPglite(dataDir: string | undefined): Promise<Db> {
-  if (dataDir) await mkdir(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir, {
-    parsers: { [DATE_OID]: parseDate, [INT8_OID]: parseInt8, [NUMERIC_OID]: (v: string) => v },
-  });
-  return pgliteDb(pglite);
+  let lock: DataDirLock | undefined;
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true });
+    lock = await lockDataDir(dataDir);
+  }
+  try {
+    const pglite = await PGlite.create(dataDir, {
+      parsers: { [DATE_OID]: parseDate, [INT8_OID]: parseInt8, [NUMERIC_OID]: (v: string) => v },
+    });
+    return pgliteDb(pglite, lock);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
 }
 
-function pgliteDb(pglite: PGlite): Db {
+function pgliteDb(pglite: PGlite, lock: DataDirLock | undefined): Db {
   return {
     engine: 'pglite',
     async query<T>(sql: string, params?: unknown[]) {
@@ -24,7 +34,11 @@ function pgliteDb(pglite: PGlite): Db {
     // PGlite runs one transaction at a time and queues other queries behind it
     transaction: (work) => pglite.transaction((tx) => work(transactionDb(tx))),
     async close() {
-      await pglite.close();
+      try {
+        await pglite.close();
+      } finally {
+        await lock?.release();
+      }
     },
   };
 }

@@ -59,3 +59,34 @@ describe.each(dbEngines())('storage on %s', (engine) => {
     expect(results).toEqual([[], [], []]);
   });
 });
+
+describe('the embedded engine\'s data folder', () => {
+  it('is locked against a second opener and free again once closed', async () => {
+    const { openPglite } = await import('../../../core/db/pglite.js');
+    const dir = await mkdtemp(path.join(tmpdir(), 'srhub-lock-'));
+    try {
+      const first = await openPglite(dir);
+      // a lock file naming a live process other than this one (the parent of the test worker)
+      await writeFile(path.join(dir, 'srhub.lock'), String(process.ppid));
+      await expect(openPglite(dir)).rejects.toThrow(/Another srhub process \(pid \d+\) is using the data folder/);
+      await writeFile(path.join(dir, 'srhub.lock'), String(process.pid));
+      await first.close();
+      const again = await openPglite(dir);
+      await again.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes over a lock left by a process that is gone', async () => {
+    const { openPglite } = await import('../../../core/db/pglite.js');
+    const dir = await mkdtemp(path.join(tmpdir(), 'srhub-lock-'));
+    try {
+      await writeFile(path.join(dir, 'srhub.lock'), '999999999');
+      const db = await openPglite(dir);
+      await db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
