@@ -1,6 +1,7 @@
 // `srhub import FILE.csv`: households from a CSV file, streamed batch by batch through the same schema and the same
 // registration code as the bulk API. Each batch is one transaction, so a crash leaves every batch whole or absent.
 import { performance } from 'node:perf_hooks';
+import { sqlState } from '../db/db.js';
 import { registerHouseholds } from '../registry/households/register.js';
 import type { Ctx } from '../server/context.js';
 import type { FieldError } from '../server/errors.js';
@@ -37,8 +38,8 @@ export async function importCsv(ctx: Ctx, file: string, options: ImportOptions =
   try {
     await readAndWrite(ctx, api, file, batchSize, tally, progress);
   } catch (err) {
-    // a batch could not be written: show what is imported before the error goes up
-    progress.end(tally.summary(performance.now()));
+    // e.g. a batch could not be written: show what is imported before the error goes up
+    if (tally.acceptedRows + tally.rejectedRows > 0) progress.end(tally.summary(performance.now()));
     throw err;
   }
   const summary = tally.summary(performance.now());
@@ -78,9 +79,11 @@ async function readAndWrite(ctx: Ctx, api: Api, file: string, batchSize: number,
       }
     }
     if (batch.length) await writer.write(batch);
-  } finally {
-    await writer.done();
+  } catch (err) {
+    await writer.settled(); // no transaction may outlive the import (the caller closes the database next)
+    throw err;
   }
+  await writer.done();
 }
 
 /**
@@ -111,6 +114,10 @@ class BatchWriter {
     await this.writing;
     if (this.failure) throw this.failure.error;
   }
+
+  settled(): Promise<void> {
+    return this.writing;
+  }
 }
 
 async function countRows(records: AsyncIterable<CsvRecord>): Promise<number> {
@@ -140,11 +147,12 @@ async function writeBatch(ctx: Ctx, batch: CsvHousehold[], tally: Tally): Promis
       ),
     );
   } catch (err) {
-    // the transaction rolled back: nothing of this batch is written, everything before it is
+    // the transaction rolled back: nothing of this batch is written, everything before it is. The database's
+    // error is not attached: the engines put the statement's parameters (names, identifiers) on it.
     const from = batch[0].lines[0];
+    const code = sqlState(err);
     throw new Error(
-      `writing the households from line ${from} on failed (${(err as Error).message}); the households before line ${from} are imported`,
-      { cause: err },
+      `writing the households from line ${from} on failed (${(err as Error).message}${code ? `, SQLSTATE ${code}` : ''}); the households before line ${from} are imported`,
     );
   }
   const errorsOf = new Map<number, FieldError[]>();

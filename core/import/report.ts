@@ -98,16 +98,18 @@ export class ImportProgress {
 
 export function formatSummary(summary: ImportSummary): string {
   const lines = [
-    `Imported ${count(summary.households)} households (${count(summary.acceptedRows)} rows) in ${summary.seconds.toFixed(1)} s.`,
+    `Imported ${several(summary.households, 'household')} (${several(summary.acceptedRows, 'row')}) in ${summary.seconds.toFixed(1)} s.`,
   ];
   if (summary.rejectedRows === 0) lines.push('No rows rejected.');
   else {
-    lines.push(`Rejected ${count(summary.rejectedRows)} rows (a household with a bad row is rejected whole).`);
+    lines.push(`Rejected ${several(summary.rejectedRows, 'row')} (a household with a bad row is rejected whole).`);
     const shown = summary.errors.slice(0, REASONS_SHOWN);
-    lines.push(summary.errors.length > shown.length ? `The first ${shown.length} reasons of ${count(summary.errors.length)}:` : 'Reasons:');
+    const kept = summary.errors.length >= MAX_KEPT_ERRORS ? `${count(MAX_KEPT_ERRORS)} or more` : count(summary.errors.length);
+    lines.push(summary.errors.length > shown.length ? `The first ${shown.length} reasons of ${kept}:` : 'Reasons:');
     for (const e of shown) lines.push(`  line ${e.line}${e.field ? `, ${e.field}` : ''}: ${e.message}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
+const several = (n: number, noun: string) => `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
