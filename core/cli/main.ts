@@ -168,7 +168,9 @@ async function importCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('import takes one CSV file.');
   return withContext(async (ctx) => {
     const summary = await importCsv(ctx, positionals[0], { progress: process.stderr });
-    return summary.rejectedRows > 0 && summary.acceptedRows === 0 ? 1 : 0;
+    // 0: every row imported; 3: some rows rejected (see the summary); 1: nothing imported
+    if (summary.rejectedRows === 0) return 0;
+    return summary.acceptedRows > 0 ? 3 : 1;
   });
 }
 

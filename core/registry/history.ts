@@ -43,17 +43,12 @@ export function creation(values: Record<string, unknown>): Changes {
 export const historyStore = {
   async insert(db: Db, entries: HistoryEntry[]): Promise<void> {
     if (entries.length === 0) return;
+    // one JSON document per batch: far cheaper to bind than a jsonb[] parameter of one value per row
     await db.query(
       `insert into record_history (entity, entity_id, version, changed_by, channel, changes)
-       select * from unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::jsonb[])`,
-      [
-        entries.map((e) => e.entity),
-        entries.map((e) => e.entityId),
-        entries.map((e) => e.version),
-        entries.map((e) => e.changedBy),
-        entries.map((e) => e.channel),
-        entries.map((e) => JSON.stringify(e.changes)),
-      ],
+       select entity, entity_id, version, changed_by, channel, changes
+       from jsonb_to_recordset($1::jsonb) as t(entity text, entity_id uuid, version int, changed_by text, channel text, changes jsonb)`,
+      [JSON.stringify(entries.map((e) => ({ entity: e.entity, entity_id: e.entityId, version: e.version, changed_by: e.changedBy, channel: e.channel, changes: e.changes })))],
     );
   },
 
