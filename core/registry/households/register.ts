@@ -50,7 +50,11 @@ export async function registerHouseholds(tx: Db, ctx: Ctx, inputs: HouseholdInpu
     if (!areas.has(h.area_code)) errors.push({ index, field: `${options.at(index)}.area_code`, message: `${h.area_code} is not a known admin area` });
   });
   errors.push(...(await existingMemberErrors(tx, inputs, options, scope)));
-  const conflicts = await identifierConflicts(tx, prepared.flatMap((p) => p.people));
+  // when invalid households are skipped, a household rejected for another reason claims none of its identifiers,
+  // so the outcome of a row does not depend on which batch its neighbours fell into
+  const alreadyInvalid = new Set(errors.map((e) => e.index));
+  const checked = options.skipInvalid ? prepared.filter((p) => !alreadyInvalid.has(p.index)) : prepared;
+  const conflicts = await identifierConflicts(tx, checked.flatMap((p) => p.people));
   errors.push(...conflicts);
 
   const invalid = new Set(errors.map((e) => e.index));

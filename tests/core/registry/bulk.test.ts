@@ -60,6 +60,18 @@ describe.each(dbEngines())('bulk registration on %s', (db) => {
     expect(await count('AM-R2-D1')).toBe(2);
   });
 
+  it('with skip_invalid, a household rejected for another reason does not claim its identifiers', async () => {
+    const shared = uin();
+    const households = [
+      aHousehold('NOWHERE', { members: [{ relationship: 'SELF', person: aPerson({ identifiers: [{ type: 'UIN', value: shared }] }) }] }),
+      aHousehold('AM-R2-D2', { members: [{ relationship: 'SELF', person: aPerson({ identifiers: [{ type: 'UIN', value: shared }] }) }] }),
+    ];
+    const res = await t.post('/api/v1/households:bulk', { households, on_error: 'skip_invalid' });
+    expect(res.body).toMatchObject({ created: 1, rejected: 1 });
+    expect(res.body.households.map((h: { index: number }) => h.index)).toEqual([1]);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.households[0].area_code']);
+  });
+
   it('refuses more than 10,000 households and an empty batch', async () => {
     expect((await t.post('/api/v1/households:bulk', { households: [] })).status).toBe(400);
     const tooMany = Array.from({ length: 10_001 }, () => ({ area_code: 'AM-R1-D1', members: [{ relationship: 'SELF', person: { given_name: 'A' } }] }));
