@@ -3,7 +3,7 @@ import { createSecrets } from '../../../core/keys/secrets.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import { Capture } from '../../helpers/capture.js';
 import { loadConfig } from '../../../core/config.js';
 import type { Db } from '../../../core/db/db.js';
 import { importCsv } from '../../../core/import/import.js';
@@ -40,16 +40,6 @@ H11,R1-D1,,,,SELF,Omari,Kamau,male,1990-09-09,UIN,1000000008,
 
 const PERSONAL_DATA = ['Amina', 'Otieno', 'Grace', 'Omari', 'Mary', '1000000001', '1000000008', '19800101', 'B-77', 'Plot'];
 
-class Capture extends Writable {
-  text = '';
-  constructor(readonly isTTY = false) {
-    super();
-  }
-  override _write(chunk: Buffer, _encoding: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 const count = async (db: Db, table: string) => (await db.query<{ n: number }>(`select count(*)::int as n from ${table}`))[0].n;
 

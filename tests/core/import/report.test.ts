@@ -1,16 +1,6 @@
-import { Writable } from 'node:stream';
+import { Capture } from '../../helpers/capture.js';
 import { formatSummary, ImportProgress, Tally } from '../../../core/import/report.js';
 
-class Capture extends Writable {
-  text = '';
-  constructor(readonly isTTY = false) {
-    super();
-  }
-  override _write(chunk: Buffer, _encoding: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 describe('import progress and summary', () => {
   it('prints a line every 10 batches when the output is not a terminal', () => {
