@@ -1,5 +1,6 @@
 // Record history: one row per version of a person or household, with each changed field's old and new value.
 import type { Db } from '../db/index.js';
+import { insertRows } from '../db/insert-rows.js';
 
 export type Changes = Record<string, { from: unknown; to: unknown }>;
 
@@ -40,15 +41,22 @@ export function creation(values: Record<string, unknown>): Changes {
   return diff({}, Object.fromEntries(Object.entries(values).filter(([, v]) => !isBlank(v))));
 }
 
+const HISTORY_COLUMNS = [
+  { name: 'entity', type: 'text' },
+  { name: 'entity_id', type: 'uuid' },
+  { name: 'version', type: 'int' },
+  { name: 'changed_by', type: 'text' },
+  { name: 'channel', type: 'text' },
+  { name: 'changes', type: 'jsonb' },
+];
+
 export const historyStore = {
   async insert(db: Db, entries: HistoryEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    // one JSON document per batch: far cheaper to bind than a jsonb[] parameter of one value per row
-    await db.query(
-      `insert into record_history (entity, entity_id, version, changed_by, channel, changes)
-       select entity, entity_id, version, changed_by, channel, changes
-       from jsonb_to_recordset($1::jsonb) as t(entity text, entity_id uuid, version int, changed_by text, channel text, changes jsonb)`,
-      [JSON.stringify(entries.map((e) => ({ entity: e.entity, entity_id: e.entityId, version: e.version, changed_by: e.changedBy, channel: e.channel, changes: e.changes })))],
+    await insertRows(
+      db,
+      'record_history',
+      HISTORY_COLUMNS,
+      entries.map((e) => ({ entity: e.entity, entity_id: e.entityId, version: e.version, changed_by: e.changedBy, channel: e.channel, changes: e.changes })),
     );
   },
 

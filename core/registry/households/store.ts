@@ -1,5 +1,6 @@
 // SQL for households and memberships, with parameters, over the Db interface.
 import type { Db } from '../../db/index.js';
+import { insertRows } from '../../db/insert-rows.js';
 import { areaVisible } from '../scope.js';
 import type { Channel } from '../types.js';
 
@@ -48,43 +49,35 @@ const SIZE = `(select count(*) from membership sm where sm.household_id = h.id a
 const UPDATABLE = new Set(['household_type', 'address', 'area_code', 'latitude', 'longitude', 'attributes', 'head_person_id']);
 const FIELD_TYPES: Record<string, string> = { latitude: 'float8', longitude: 'float8', attributes: 'jsonb', head_person_id: 'uuid' };
 
+const HOUSEHOLD_COLUMNS = [
+  { name: 'id', type: 'uuid' },
+  { name: 'household_type', type: 'text' },
+  { name: 'address', type: 'text' },
+  { name: 'area_code', type: 'text' },
+  { name: 'latitude', type: 'float8' },
+  { name: 'longitude', type: 'float8' },
+  { name: 'head_person_id', type: 'uuid' },
+  { name: 'attributes', type: 'jsonb' },
+  { name: 'channel', type: 'text' },
+  { name: 'created_by', type: 'text' },
+  { name: 'updated_by', type: 'text' },
+];
+
+const MEMBERSHIP_COLUMNS = [
+  { name: 'id', type: 'uuid' },
+  { name: 'household_id', type: 'uuid' },
+  { name: 'person_id', type: 'uuid' },
+  { name: 'relationship', type: 'text' },
+  { name: 'start_date', type: 'date' },
+];
+
 export const householdStore = {
   async insert(db: Db, households: NewHousehold[]): Promise<void> {
-    if (households.length === 0) return;
-    await db.query(
-      `insert into household (id, household_type, address, area_code, latitude, longitude, head_person_id, attributes,
-         channel, created_by, updated_by)
-       select *, created_by from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[],
-         $7::uuid[], $8::jsonb[], $9::text[], $10::text[]) as t(id, household_type, address, area_code, latitude,
-         longitude, head_person_id, attributes, channel, created_by)`,
-      [
-        households.map((h) => h.id),
-        households.map((h) => h.household_type),
-        households.map((h) => h.address),
-        households.map((h) => h.area_code),
-        households.map((h) => h.latitude),
-        households.map((h) => h.longitude),
-        households.map((h) => h.head_person_id),
-        households.map((h) => JSON.stringify(h.attributes)),
-        households.map((h) => h.channel),
-        households.map((h) => h.created_by),
-      ],
-    );
+    await insertRows(db, 'household', HOUSEHOLD_COLUMNS, households.map((h) => ({ ...h, updated_by: h.created_by })));
   },
 
   async insertMemberships(db: Db, memberships: NewMembership[]): Promise<void> {
-    if (memberships.length === 0) return;
-    await db.query(
-      `insert into membership (id, household_id, person_id, relationship, start_date)
-       select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::date[])`,
-      [
-        memberships.map((m) => m.id),
-        memberships.map((m) => m.household_id),
-        memberships.map((m) => m.person_id),
-        memberships.map((m) => m.relationship),
-        memberships.map((m) => m.start_date),
-      ],
-    );
+    await insertRows(db, 'membership', MEMBERSHIP_COLUMNS, memberships);
   },
 
   async byId(db: Db, id: string, scope: string[] | null, forUpdate = false): Promise<HouseholdRow | undefined> {

@@ -1,5 +1,6 @@
 // SQL for people and their identifiers, with parameters, over the Db interface.
 import type { Db } from '../../db/index.js';
+import { insertRows } from '../../db/insert-rows.js';
 import { likePrefix } from '../names.js';
 import { personVisible, areaVisible } from '../scope.js';
 import type { Channel, Membership } from '../types.js';
@@ -100,24 +101,25 @@ export interface PersonFilter {
   areaCode?: string;
 }
 
+const IDENTIFIER_COLUMNS = [
+  { name: 'person_id', type: 'uuid' },
+  { name: 'id_type', type: 'text' },
+  { name: 'value_index', type: 'text' },
+  { name: 'value_sealed', type: 'text' },
+  { name: 'issued_by_hub', type: 'boolean' },
+];
+
 export const personStore = {
   /** Inserts many people in one statement (the single create is a batch of one). */
   async insert(db: Db, people: NewPerson[]): Promise<void> {
-    if (people.length === 0) return;
-    const columns = ['id', ...PERSON_FIELDS, 'channel', 'created_by', 'updated_by'];
-    const arrays = [
-      people.map((p) => p.id),
-      ...PERSON_FIELDS.map((f) => people.map((p) => toParam(f, p[f]))),
-      people.map((p) => p.channel),
-      people.map((p) => p.created_by),
-      people.map((p) => p.created_by),
+    const columns = [
+      { name: 'id', type: 'uuid' },
+      ...PERSON_FIELDS.map((f) => ({ name: f, type: sqlType(f) })),
+      { name: 'channel', type: 'text' },
+      { name: 'created_by', type: 'text' },
+      { name: 'updated_by', type: 'text' },
     ];
-    const types = ['uuid', ...PERSON_FIELDS.map(sqlType), 'text', 'text', 'text'];
-    await db.query(
-      `insert into person (${columns.join(', ')})
-       select * from unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`,
-      arrays,
-    );
+    await insertRows(db, 'person', columns, people.map((p) => ({ ...p, updated_by: p.created_by })));
   },
 
   async byId(db: Db, id: string, scope: string[] | null, forUpdate = false): Promise<PersonRow | undefined> {
@@ -205,18 +207,7 @@ export const personStore = {
   },
 
   async insertIdentifiers(db: Db, rows: IdentifierRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await db.query(
-      `insert into person_identifier (person_id, id_type, value_index, value_sealed, issued_by_hub)
-       select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::boolean[])`,
-      [
-        rows.map((r) => r.person_id),
-        rows.map((r) => r.id_type),
-        rows.map((r) => r.value_index),
-        rows.map((r) => r.value_sealed),
-        rows.map((r) => r.issued_by_hub),
-      ],
-    );
+    await insertRows(db, 'person_identifier', IDENTIFIER_COLUMNS, rows);
   },
 
   async deleteIdentifiers(db: Db, personId: string, keys: IdentifierKey[]): Promise<void> {
