@@ -28,6 +28,8 @@ export interface Config {
   corsOrigins: string[];
   rateLimitPerMinute: number;
   rateLimitPerIpPerMinute: number;
+  /** How long a create's Idempotency-Key is remembered. */
+  idempotencyKeyDays: number;
   /** express's `trust proxy`: which proxies' X-Forwarded-For to believe for the caller's address. */
   trustProxy?: string;
 }
@@ -85,6 +87,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: read.int('SRHUB_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     rateLimitPerIpPerMinute: read.int('SRHUB_RATE_LIMIT_PER_IP_PER_MINUTE', 600, 1, 10_000_000),
     trustProxy: read.string('SRHUB_TRUST_PROXY', '') || undefined,
+    idempotencyKeyDays: read.int('SRHUB_IDEMPOTENCY_KEY_DAYS', 7, 1, 3650),
   };
   if (config.databaseUrl && !config.masterKey && !problems.some((p) => p.startsWith('SRHUB_MASTER_KEY'))) {
     problems.push('SRHUB_MASTER_KEY: required when DATABASE_URL is set (32 random bytes, base64: `openssl rand -base64 32`)');

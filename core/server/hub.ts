@@ -20,6 +20,7 @@ import { createApp } from './app.js';
 import { docsRoutes } from './docs.js';
 import type { Handlers } from './handlers.js';
 import { createMetrics, type HttpMetrics } from './metrics.js';
+import { expireIdempotencyKeys } from './idempotency.js';
 import { Api } from './openapi.js';
 import { operationsRoutes } from './operations.js';
 import { rateLimiter } from './protection.js';
@@ -75,6 +76,8 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     });
     const server = await listen(app, config.port, config.host);
     closers.push(() => closeServer(server, config.shutdownTimeoutMs));
+    const housekeeping = startHousekeeping(db, config, log);
+    closers.push(async () => clearInterval(housekeeping));
     const { port } = server.address() as AddressInfo;
     const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     log.info({ url, database: db.engine, cache: cache.engine }, 'hub started');
@@ -95,6 +98,20 @@ export function routeMaps(deps: { config: Config; db: Db; cache: Cache; bus: Bus
     registry: registryRoutes,
     audit: auditRoutes,
   };
+}
+
+const HOUSEKEEPING_MS = 60 * 60 * 1000;
+
+/** Hourly upkeep; every instance may run it (each delete is idempotent). */
+function startHousekeeping(db: Db, config: Config, log: Logger): NodeJS.Timeout {
+  const run = () =>
+    expireIdempotencyKeys(db, config.idempotencyKeyDays)
+      .then((expired) => expired && log.info({ expired }, 'idempotency keys expired'))
+      .catch((err) => log.warn({ err: (err as Error).message }, 'housekeeping failed'));
+  void run();
+  const timer = setInterval(run, HOUSEKEEPING_MS);
+  timer.unref();
+  return timer;
 }
 
 function listen(app: RequestListener, port: number, host: string): Promise<Server> {

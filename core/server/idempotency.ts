@@ -55,3 +55,9 @@ export async function idempotent<T>(
   }
   return { status: stored.status, body: JSON.parse(ctx.secrets.open(stored.response, sealedAs)) as T, replayed: true };
 }
+
+/** Forgets keys older than `days`: a retry comes within minutes or hours, and the stored answers must not pile up. */
+export async function expireIdempotencyKeys(db: Db, days: number): Promise<number> {
+  const rows = await db.query(`delete from idempotency_key where created_at < now() - make_interval(days => $1) returning key`, [days]);
+  return rows.length;
+}

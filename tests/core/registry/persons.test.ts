@@ -185,4 +185,15 @@ describe.each(dbEngines())('persons on %s', (db) => {
     expect(reused.status).toBe(422);
     expect(reused.body.code).toBe('idempotency.key_reused');
   });
+
+  it('forgets idempotency keys after the configured days, so a late retry creates anew', async () => {
+    const key = `old-${uin()}`;
+    const first = await t.post('/api/v1/persons', aPerson({ given_name: 'Late' }), { idempotencyKey: key });
+    await t.hub.db.query(`update idempotency_key set created_at = now() - interval '30 days' where key = $1`, [key]);
+    const { expireIdempotencyKeys } = await import('../../../core/server/idempotency.js');
+    expect(await expireIdempotencyKeys(t.hub.db, 7)).toBeGreaterThanOrEqual(1);
+    const again = await t.post('/api/v1/persons', aPerson({ given_name: 'Late' }), { idempotencyKey: key });
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.body.id).not.toBe(first.body.id);
+  });
 });
