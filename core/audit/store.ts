@@ -1,4 +1,5 @@
 // SQL for the audit log, with parameters, over the Db interface.
+import { insertRows } from '../db/insert-rows.js';
 import type { Db } from '../db/index.js';
 import type { AuditRecord } from './chain.js';
 
@@ -33,6 +34,25 @@ export interface AccessLogRow {
   outcome: string;
 }
 
+const AUDIT_COLUMNS = [
+  { name: 'id', type: 'bigint' },
+  { name: 'at', type: 'timestamptz' },
+  { name: 'actor', type: 'text' },
+  { name: 'actor_kind', type: 'text' },
+  { name: 'ip', type: 'text' },
+  { name: 'request_id', type: 'text' },
+  { name: 'action', type: 'text' },
+  { name: 'entity', type: 'text' },
+  { name: 'entity_id', type: 'text' },
+  { name: 'subject_person_id', type: 'uuid' },
+  { name: 'fields', type: 'text[]' },
+  { name: 'purpose', type: 'text' },
+  { name: 'outcome', type: 'text' },
+  { name: 'details', type: 'jsonb' },
+  { name: 'prev_hash', type: 'text' },
+  { name: 'hash', type: 'text' },
+];
+
 export const auditStore = {
   /**
    * Takes the chain lock until the transaction ends, then reads the last entry. Every append holds it through its
@@ -46,20 +66,7 @@ export const auditStore = {
   },
 
   async insert(tx: Db, records: AuditRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    // one JSON document per batch: far cheaper to bind than sixteen arrays, and ragged text[] fits in it
-    await tx.query(
-      `insert into audit_log (id, at, actor, actor_kind, ip, request_id, action, entity, entity_id, subject_person_id,
-         fields, purpose, outcome, details, prev_hash, hash)
-       select u.id, u.at, u.actor, u.actor_kind, u.ip, u.request_id, u.action, u.entity, u.entity_id, u.subject_person_id,
-         case when u.fields is null or jsonb_typeof(u.fields) = 'null' then null
-              else array(select jsonb_array_elements_text(u.fields)) end,
-         u.purpose, u.outcome, case when jsonb_typeof(u.details) = 'null' then null else u.details end, u.prev_hash, u.hash
-       from jsonb_to_recordset($1::jsonb) as u(id bigint, at timestamptz, actor text, actor_kind text, ip text,
-         request_id text, action text, entity text, entity_id text, subject_person_id uuid, fields jsonb, purpose text,
-         outcome text, details jsonb, prev_hash text, hash text)`,
-      [JSON.stringify(records)],
-    );
+    await insertRows(tx, 'audit_log', AUDIT_COLUMNS, records);
   },
 
   async lastId(db: Db): Promise<number> {

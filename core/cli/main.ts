@@ -18,7 +18,7 @@ import { loadMasterKey } from '../keys/master-key.js';
 import { createSecrets } from '../keys/secrets.js';
 import { startHub } from '../server/hub.js';
 import { SYSTEM_PRINCIPAL } from '../server/principal.js';
-import { importCsv } from './import.js';
+import { importCsv } from '../import/import.js';
 import { seedDemo, seedPersons } from '../seed/seed.js';
 
 const USAGE = `Usage: srhub <command> [options]

@@ -1,1 +1,0 @@
-export { importCsv } from '../import/import.js';
