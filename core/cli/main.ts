@@ -100,7 +100,7 @@ async function serve(args: string[]): Promise<number> {
   const demo = Boolean(values.demo) || config.demo;
   const hub = await startHub(config);
   if (demo) {
-    const ctx = systemContext(config, hub.db, hub.secrets, hub.log, SYSTEM_PRINCIPAL);
+    const ctx = systemContext(config, hub.db, hub.secrets, hub.log, SYSTEM_PRINCIPAL, hub);
     const seeded = await seedDemo(ctx);
     if (seeded) hub.log.info(seeded, 'demo data seeded');
     await seedDemoAccounts(hub.db);

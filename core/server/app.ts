@@ -4,8 +4,10 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Audit } from '../audit/audit.js';
 import type { Authenticator } from '../auth/authenticate.js';
+import type { Bus, Cache } from '../cache/index.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/index.js';
+import type { KeyStore } from '../keys/key-store.js';
 import type { Secrets } from '../keys/secrets.js';
 import type { Logger } from '../log.js';
 import type { Ctx } from './context.js';
@@ -34,6 +36,9 @@ export interface AppDeps {
   authenticate: Authenticator;
   limiter: RateLimiter;
   audit: Audit;
+  keys: KeyStore;
+  cache: Cache;
+  bus: Bus;
   /** Routes outside the API document (docs pages), mounted before the API. */
   extraRoutes?: express.Router;
 }
@@ -103,6 +108,9 @@ export function createApp(deps: AppDeps): express.Express {
         ip: req.ip,
         audit: deps.audit,
         purpose: req.header('x-purpose')?.trim() || undefined,
+        keys: deps.keys,
+        cache: deps.cache,
+        bus: deps.bus,
       };
       const apiRequest: ApiRequest = {
         operationId: operation.operationId,

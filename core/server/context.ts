@@ -1,7 +1,10 @@
 // What a service call needs: the database, the caller and the request's id.
 import { createAudit, type Audit } from '../audit/audit.js';
+import type { Bus, Cache } from '../cache/index.js';
+import { memoryBus, memoryCache } from '../cache/memory.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/index.js';
+import { KeyStore } from '../keys/key-store.js';
 import type { Secrets } from '../keys/secrets.js';
 import type { Logger } from '../log.js';
 import type { Principal } from './principal.js';
@@ -19,9 +22,33 @@ export interface Ctx {
   audit: Audit;
   /** Why the caller reads or changes the data (the X-Purpose header), for the audit trail. */
   purpose?: string;
+  /** The hub's signing keys (consent tokens, DCI signatures). */
+  keys: KeyStore;
+  /** Shared cache (Redis or memory) and the bus between hub instances. */
+  cache: Cache;
+  bus: Bus;
 }
 
 /** The context of the hub's own work outside HTTP (command line, jobs). */
-export function systemContext(config: Config, db: Db, secrets: Secrets, log: Logger, principal: Principal, audit?: Audit): Ctx {
-  return { config, db, secrets, principal, requestId: `system-${Date.now()}`, log, audit: audit ?? createAudit(db, { log }) };
+export function systemContext(
+  config: Config,
+  db: Db,
+  secrets: Secrets,
+  log: Logger,
+  principal: Principal,
+  shared: { audit?: Audit; keys?: KeyStore; cache?: Cache; bus?: Bus } = {},
+): Ctx {
+  return {
+    config,
+    db,
+    secrets,
+    principal,
+    requestId: `system-${Date.now()}`,
+    log,
+    audit: shared.audit ?? createAudit(db, { log }),
+    keys: shared.keys ?? new KeyStore(db, secrets.masterKey),
+    // a command outside the server has the process to itself
+    cache: shared.cache ?? memoryCache(),
+    bus: shared.bus ?? memoryBus(),
+  };
 }
