@@ -30,6 +30,10 @@ export interface Config {
   rateLimitPerIpPerMinute: number;
   /** How long a create's Idempotency-Key is remembered. */
   idempotencyKeyDays: number;
+  /** Outgoing messages (DCI callbacks, notifications): attempts, backoff and timeout per attempt. */
+  delivery: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; timeoutMs: number };
+  /** Delivered messages and consumed outbox events are kept this long (for txn/status and investigations). */
+  outboxRetentionDays: number;
   /** express's `trust proxy`: which proxies' X-Forwarded-For to believe for the caller's address. */
   trustProxy?: string;
 }
@@ -88,6 +92,13 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerIpPerMinute: read.int('SRHUB_RATE_LIMIT_PER_IP_PER_MINUTE', 600, 1, 10_000_000),
     trustProxy: read.string('SRHUB_TRUST_PROXY', '') || undefined,
     idempotencyKeyDays: read.int('SRHUB_IDEMPOTENCY_KEY_DAYS', 7, 1, 3650),
+    delivery: {
+      maxAttempts: read.int('SRHUB_DELIVERY_MAX_ATTEMPTS', 12, 1, 1000),
+      baseDelayMs: read.int('SRHUB_DELIVERY_BASE_DELAY_MS', 2000, 1, 3_600_000),
+      maxDelayMs: read.int('SRHUB_DELIVERY_MAX_DELAY_MS', 3_600_000, 1, 86_400_000),
+      timeoutMs: read.int('SRHUB_DELIVERY_TIMEOUT_MS', 10_000, 100, 600_000),
+    },
+    outboxRetentionDays: read.int('SRHUB_OUTBOX_RETENTION_DAYS', 7, 1, 3650),
   };
   if (config.databaseUrl && !config.masterKey && !problems.some((p) => p.startsWith('SRHUB_MASTER_KEY'))) {
     problems.push('SRHUB_MASTER_KEY: required when DATABASE_URL is set (32 random bytes, base64: `openssl rand -base64 32`)');

@@ -11,6 +11,9 @@ import { tokenRoutes } from '../auth/token-endpoint.js';
 import { initCache, type Bus, type Cache } from '../cache/index.js';
 import type { Config } from '../config.js';
 import { initDb, type Db } from '../db/index.js';
+import { purgeDelivered } from '../delivery/queue.js';
+import { createDeliveries, type Deliveries } from '../delivery/worker.js';
+import { createOutbox, purgeConsumedEvents, type Outbox } from '../outbox/dispatcher.js';
 import { KeyStore } from '../keys/key-store.js';
 import { loadMasterKey } from '../keys/master-key.js';
 import { createSecrets, type Secrets } from '../keys/secrets.js';
@@ -38,6 +41,10 @@ export interface Hub {
   secrets: Secrets;
   keys: KeyStore;
   audit: Audit;
+  /** Registry events to consumers (subscriptions, connectors), in commit order. */
+  outbox: Outbox;
+  /** The durable queue of outgoing HTTP messages. */
+  deliveries: Deliveries;
   stop(): Promise<void>;
 }
 
@@ -61,6 +68,10 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     const metrics = createMetrics();
     const keys = new KeyStore(db, secrets.masterKey);
     await keys.signingKey(); // the first start creates the hub's signing key
+    // stopped after the server, so work the last requests committed is still handed on
+    const outbox = createOutbox(db, log);
+    const deliveries = createDeliveries(db, secrets, log, config.delivery);
+    closers.push(() => outbox.stop(), () => deliveries.stop());
     const app = createApp({
       api,
       handlers: Object.assign({}, ...Object.values(routeMaps({ config, db, cache, bus, keys, metrics }))),
@@ -84,7 +95,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     const { port } = server.address() as AddressInfo;
     const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     log.info({ url, database: db.engine, cache: cache.engine }, 'hub started');
-    return { url, config, db, cache, bus, api, log, secrets, keys, audit, stop: closeAll };
+    return { url, config, db, cache, bus, api, log, secrets, keys, audit, outbox, deliveries, stop: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
@@ -107,10 +118,16 @@ const HOUSEKEEPING_MS = 60 * 60 * 1000;
 
 /** Hourly upkeep; every instance may run it (each delete is idempotent). */
 function startHousekeeping(db: Db, config: Config, log: Logger): NodeJS.Timeout {
-  const run = () =>
-    expireIdempotencyKeys(db, config.idempotencyKeyDays)
-      .then((expired) => expired && log.info({ expired }, 'idempotency keys expired'))
-      .catch((err) => log.warn({ err: (err as Error).message }, 'housekeeping failed'));
+  const run = async () => {
+    try {
+      const expired = await expireIdempotencyKeys(db, config.idempotencyKeyDays);
+      const delivered = await purgeDelivered(db, config.outboxRetentionDays);
+      const events = await purgeConsumedEvents(db, config.outboxRetentionDays);
+      if (expired || delivered || events) log.info({ expired, delivered, events }, 'housekeeping done');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'housekeeping failed');
+    }
+  };
   void run();
   const timer = setInterval(run, HOUSEKEEPING_MS);
   timer.unref();

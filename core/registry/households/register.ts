@@ -9,6 +9,8 @@ import { creation, historyStore } from '../history.js';
 import { identifierConflicts, issueRegistryIds, preparePerson, writePeople, type PreparedPerson } from '../persons/new-people.js';
 import { checkIdentifiers, checkPerson, today } from '../persons/rules.js';
 import { personStore } from '../persons/store.js';
+import { emitEvents } from '../../outbox/events.js';
+import { householdEvent, personEvent } from '../events.js';
 import { scopeParam } from '../scope.js';
 import type { Channel, HouseholdInput } from '../types.js';
 import { householdStore, type NewHousehold, type NewMembership } from './store.js';
@@ -79,6 +81,13 @@ export async function registerHouseholds(tx: Db, ctx: Ctx, inputs: HouseholdInpu
         changes: creation({ ...fields, location, head_person_id, members }),
       };
     }),
+  );
+  await emitEvents(
+    tx,
+    accepted.flatMap((p) => [
+      householdEvent('household.registered', p.household.id, { area_code: p.household.area_code, member_ids: p.memberships.map((m) => m.person_id) }),
+      ...p.people.map((person) => personEvent('person.registered', person.row.id, { household_id: p.household.id })),
+    ]),
   );
   // one entry per person registered, and per household and member (a household's data is each member's)
   await ctx.audit.recordIn(tx, [

@@ -1,6 +1,7 @@
 // The rules for households: register, read, change, members joining and leaving, history.
 import type { Db } from '../../db/index.js';
 import { uuidv7 } from '../../ids.js';
+import { emitEvents, type OutboxEventInput } from '../../outbox/events.js';
 import type { Ctx } from '../../server/context.js';
 import { conflict, HubError, notFound, staleVersion, unprocessable } from '../../server/errors.js';
 import type { AuditEntry } from '../../audit/entry.js';
@@ -14,6 +15,7 @@ import {
   memberIdsOf,
   personEntries,
 } from '../audit.js';
+import { householdEvent, personEvent } from '../events.js';
 import { diff, historyStore, type Changes, type HistoryItem } from '../history.js';
 import { mergePatch } from '../merge-patch.js';
 import { identifierConflicts, issueRegistryIds, preparePerson, writePeople } from '../persons/new-people.js';
@@ -117,7 +119,7 @@ export async function updateHousehold(ctx: Ctx, id: string, ifMatch: number, pat
       await ctx.audit.recordIn(tx, householdEntries(ctx, 'read', [{ id, memberIds: memberIdsOf(unchanged), fields: HOUSEHOLD_SHOWN }]));
       return unchanged;
     }
-    await recordChange(tx, ctx, id, fields, changes, patch.channel ?? row.channel);
+    await recordChange(tx, ctx, id, fields, changes, patch.channel ?? row.channel, householdEvent('household.updated', id, { fields: Object.keys(changes), area_code: fields.area_code ?? row.area_code }));
     return changedHousehold(tx, ctx, id, changes);
   });
 }
@@ -133,9 +135,10 @@ async function changedHousehold(tx: Db, ctx: Ctx, id: string, changes: Changes, 
   return household;
 }
 
-async function recordChange(tx: Db, ctx: Ctx, id: string, fields: Record<string, unknown>, changes: Changes, channel: string) {
+async function recordChange(tx: Db, ctx: Ctx, id: string, fields: Record<string, unknown>, changes: Changes, channel: string, event: OutboxEventInput) {
   const version = await householdStore.update(tx, id, fields, ctx.principal.id);
   await historyStore.insert(tx, [{ entity: 'household', entityId: id, version, changedBy: ctx.principal.id, channel, changes }]);
+  await emitEvents(tx, [event]);
 }
 
 const memberList = (members: { person_id: string; relationship: string }[]) =>
@@ -173,7 +176,9 @@ export async function addMember(ctx: Ctx, id: string, ifMatch: number, member: M
     const fields: Record<string, unknown> = member.relationship === HEAD ? { head_person_id: personId } : {};
     const changes: Changes = { members: { from: memberList(before), to: memberList([...before, newMember]) } };
     if (member.relationship === HEAD) changes.head_person_id = { from: null, to: personId };
-    await recordChange(tx, ctx, id, fields, changes, member.person?.channel ?? row.channel);
+    const added = householdEvent('household.member_added', id, { person_id: personId, new_person: Boolean(member.person), relationship: member.relationship });
+    await recordChange(tx, ctx, id, fields, changes, member.person?.channel ?? row.channel, added);
+    if (member.person) await emitEvents(tx, [personEvent('person.registered', personId!, { household_id: id })]);
     const created = member.person ? personEntries(ctx, 'create', [{ id: personId!, fields: createdPersonFields(member.person) }]) : [];
     return changedHousehold(tx, ctx, id, changes, { entries: created });
   });
@@ -195,7 +200,8 @@ export async function endMembership(ctx: Ctx, id: string, personId: string, ifMa
     await householdStore.endMembership(tx, id, personId, endDate);
     const changes: Changes = { members: { from: memberList(before), to: memberList(before.filter((m) => m !== leaving)) } };
     if (isHead) changes.head_person_id = { from: personId, to: null };
-    await recordChange(tx, ctx, id, isHead ? { head_person_id: null } : {}, changes, row.channel);
+    const removed = householdEvent('household.member_removed', id, { person_id: personId, end_date: endDate });
+    await recordChange(tx, ctx, id, isHead ? { head_person_id: null } : {}, changes, row.channel, removed);
     return changedHousehold(tx, ctx, id, changes, { left: personId });
   });
 }

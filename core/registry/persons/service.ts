@@ -2,9 +2,11 @@
 import { REGISTRY_ID_TYPE } from '../../config.js';
 import type { Db } from '../../db/index.js';
 import type { Secrets } from '../../keys/secrets.js';
+import { emitEvents } from '../../outbox/events.js';
 import type { Ctx } from '../../server/context.js';
 import { conflict, HubError, invalid, notFound, staleVersion, unprocessable, type FieldError } from '../../server/errors.js';
 import { createdPersonFields, denyRead, HISTORY_SHOWN, personEntries, PERSON_SHOWN } from '../audit.js';
+import { personEvent } from '../events.js';
 import { diff, historyStore, type Changes, type HistoryItem } from '../history.js';
 import { mergePatch } from '../merge-patch.js';
 import { normaliseName } from '../names.js';
@@ -33,6 +35,7 @@ export async function createPerson(tx: Db, ctx: Ctx, input: PersonInput): Promis
   await issueRegistryIds(tx, ctx.secrets, [person]);
   await writePeople(tx, [person]);
   const created = await readPerson(tx, ctx, person.row.id);
+  await emitEvents(tx, [personEvent('person.registered', person.row.id, {})]);
   await ctx.audit.recordIn(tx, personEntries(ctx, 'create', [{ id: person.row.id, fields: createdPersonFields(input) }]));
   return created;
 }
@@ -79,6 +82,7 @@ export async function updatePerson(ctx: Ctx, id: string, ifMatch: number, patch:
       { entity: 'person', entityId: id, version: updated.version, changedBy: ctx.principal.id, channel: patch.channel ?? row.channel, changes },
     ]);
     const changed = await readPerson(tx, ctx, id);
+    await emitEvents(tx, [personEvent('person.updated', id, { fields: Object.keys(changes), household_id: changed.household?.household_id ?? null })]);
     await ctx.audit.recordIn(tx, personEntries(ctx, 'update', [{ id, fields: Object.keys(changes) }]));
     return changed;
   });
