@@ -145,3 +145,14 @@ export async function purgeConsumedEvents(db: Db, retentionDays: number): Promis
   );
   return rows.length;
 }
+
+/**
+ * After a restore into another cluster the saved transaction ids mean nothing there (the new cluster's may be far
+ * smaller, and every new event would sort before the cursors): the restoring transaction stands in for them all,
+ * keeping the id order. An event committed out of id order just before the backup may be handed to a consumer
+ * again; consumers key what they write by event id (a delivery's dedupe key), so it creates nothing new.
+ */
+export async function rebaseOutboxAfterRestore(tx: Db): Promise<void> {
+  await tx.query('update outbox_event set txid = pg_current_xact_id()');
+  await tx.query('update outbox_consumer set last_txid = pg_current_xact_id()');
+}
