@@ -4,7 +4,8 @@ import type { Db } from '../db/index.js';
 import type { AuditRecord } from './chain.js';
 
 // Any constant works; it must be the same for every hub instance sharing the database (migrations use 7316402).
-const CHAIN_LOCK_KEY = 7316404;
+// also the outbox's writer lock (core/outbox/events.ts): one lock, so no two writers can take them in opposite orders
+export const CHAIN_LOCK_KEY = 7316404;
 
 // the stored time as the hash covers it: UTC text with microseconds, whatever the session's time zone
 const AT = `to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at`;

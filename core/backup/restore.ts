@@ -6,7 +6,6 @@ import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Db } from '../db/db.js';
 import { migrate, MIGRATION_LOCK_KEY, readMigrations, type Migration } from '../db/migrate.js';
-import { rebaseOutboxAfterRestore } from '../outbox/dispatcher.js';
 import { TEXT_SETTINGS } from './backup.js';
 import { listForeignKeys, listOwnedSequences, listSecondaryIndexes, listSequences, listTables, listUserTriggers, quoteIdent } from './catalog.js';
 import { BackupError, readHeader, type BackupHeader, type BackupMigration } from './format.js';
@@ -66,7 +65,6 @@ export async function restoreBackup(db: Db, masterKey: Buffer, file: string, opt
       for (const fk of foreignKeys) await tx.query(`alter table ${fk.table} add constraint ${quoteIdent(fk.name)} ${fk.definition}`);
       for (const t of triggers) await tx.query(`alter table ${t.table} enable ${ENABLE_MODE[t.enabled] ?? ''} trigger ${quoteIdent(t.name)}`);
       await restoreSequences(tx, result.sequences);
-      if (target.has('outbox_event')) await rebaseOutboxAfterRestore(tx);
       await checkMigrationRows(tx, header.migrations);
       return result;
     });

@@ -1,5 +1,5 @@
 // Hands outbox events to consumers (DCI subscriptions, connectors, re-assessment), each event once per consumer,
-// in commit order. A consumer handles a batch inside the transaction that moves its cursor: what it writes there
+// in commit order (ids follow commit order: see emitEvents). A consumer handles a batch inside the transaction that moves its cursor: what it writes there
 // (a delivery, a job) commits with the cursor or not at all, so a crash neither loses nor repeats an event.
 import type { Db } from '../db/index.js';
 import type { Logger } from '../log.js';
@@ -22,7 +22,6 @@ export interface Outbox {
 
 interface EventRow {
   id: number;
-  txid: string;
   topic: string;
   aggregate_type: string;
   aggregate_id: string;
@@ -49,26 +48,21 @@ export function createOutbox(db: Db, log: Logger, options: { pollMs?: number } =
       const full = await db.transaction(async (tx) => {
         await tx.query('insert into outbox_consumer (name) values ($1) on conflict (name) do nothing', [consumer.name]);
         // another instance holding the row is handling this consumer now
-        const [cursor] = await tx.query<{ last_txid: string; last_id: number }>(
-          'select last_txid::text, last_id from outbox_consumer where name = $1 for update skip locked',
+        const [cursor] = await tx.query<{ last_id: number }>(
+          'select last_id from outbox_consumer where name = $1 for update skip locked',
           [consumer.name],
         );
         if (!cursor) return false;
         const rows = await tx.query<EventRow>(
-          `select id, txid::text, topic, aggregate_type, aggregate_id, payload, created_at from outbox_event
-           where (txid, id) > ($1::xid8, $2) and txid < pg_snapshot_xmin(pg_current_snapshot())
-           order by txid, id limit $3`,
-          [cursor.last_txid, cursor.last_id, BATCH],
+          `select id, topic, aggregate_type, aggregate_id, payload, created_at from outbox_event
+           where id > $1 order by id limit $2`,
+          [cursor.last_id, BATCH],
         );
         if (rows.length === 0) return false;
         const wanted = rows.filter((r) => consumer.topics.includes(r.topic)).map(toEvent);
         if (wanted.length) await consumer.handle(tx, wanted);
         const last = rows[rows.length - 1];
-        await tx.query('update outbox_consumer set last_txid = $2::xid8, last_id = $3, updated_at = now() where name = $1', [
-          consumer.name,
-          last.txid,
-          last.id,
-        ]);
+        await tx.query('update outbox_consumer set last_id = $2, updated_at = now() where name = $1', [consumer.name, last.id]);
         return rows.length === BATCH;
       });
       failures.delete(consumer.name);
@@ -139,20 +133,10 @@ export async function purgeConsumedEvents(db: Db, retentionDays: number): Promis
   const rows = await db.query(
     `delete from outbox_event e
      where e.created_at < now() - make_interval(days => $1)
-       and not exists (select 1 from outbox_consumer c where (c.last_txid, c.last_id) < (e.txid, e.id))
+       and not exists (select 1 from outbox_consumer c where c.last_id < e.id)
      returning e.id`,
     [retentionDays],
   );
   return rows.length;
 }
 
-/**
- * After a restore into another cluster the saved transaction ids mean nothing there (the new cluster's may be far
- * smaller, and every new event would sort before the cursors): the restoring transaction stands in for them all,
- * keeping the id order. An event committed out of id order just before the backup may be handed to a consumer
- * again; consumers key what they write by event id (a delivery's dedupe key), so it creates nothing new.
- */
-export async function rebaseOutboxAfterRestore(tx: Db): Promise<void> {
-  await tx.query('update outbox_event set txid = pg_current_xact_id()');
-  await tx.query('update outbox_consumer set last_txid = pg_current_xact_id()');
-}

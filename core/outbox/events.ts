@@ -1,5 +1,6 @@
 // Writing events to the transactional outbox: in the caller's transaction, so an event exists if and only if the
 // change it reports was committed.
+import { CHAIN_LOCK_KEY } from '../audit/store.js';
 import type { Db } from '../db/index.js';
 import { insertRows } from '../db/insert-rows.js';
 
@@ -28,7 +29,14 @@ const COLUMNS = [
   { name: 'payload', type: 'jsonb' },
 ];
 
+/**
+ * Call it after the transaction's row locks (like the audit, near the end): it takes the writer lock, held until
+ * commit, so event ids are handed out in commit order and a consumer can read past its last id without skipping an
+ * event that commits late. The audit chain holds the same lock, so audited writes pay nothing more.
+ */
 export async function emitEvents(tx: Db, events: readonly OutboxEventInput[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx.query('select pg_advisory_xact_lock($1)', [CHAIN_LOCK_KEY]);
   await insertRows(
     tx,
     'outbox_event',

@@ -2,10 +2,9 @@
 -- (DCI subscriptions, connectors, re-assessment) in commit order; and the durable queue of outgoing HTTP messages.
 
 create table outbox_event (
+  -- ids follow commit order: writers take the writer lock before their first event and keep it until commit
+  -- (core/outbox/events.ts), so a consumer reading past its last id never skips an event committed late
   id             bigint generated always as identity primary key,
-  -- the writing transaction: consumers read only events of transactions older than every one still running, so
-  -- an event committed late with a smaller id is never skipped (ids are handed out before commit, out of order)
-  txid           xid8 not null default pg_current_xact_id(),
   topic          text not null check (topic ~ '^[a-z][a-z_]*\.[a-z][a-z_]*$'),
   aggregate_type text not null,
   aggregate_id   text not null,
@@ -13,12 +12,10 @@ create table outbox_event (
   payload        jsonb not null default '{}',
   created_at     timestamptz not null default now()
 );
-create index outbox_event_order on outbox_event (txid, id);
 
 -- where each consumer has got to; the row is locked while a batch is handled, so one instance handles it at a time
 create table outbox_consumer (
   name       text primary key,
-  last_txid  xid8 not null default '0',
   last_id    bigint not null default 0,
   updated_at timestamptz not null default now()
 );

@@ -100,26 +100,31 @@ describe.each(dbEngines())('outbox on %s', (engine) => {
 });
 
 (dbEngines().includes('postgres') ? describe : describe.skip)('outbox commit order on postgres', () => {
-  test('an event committed late with a smaller id is not skipped: events wait for older transactions', async () => {
+  test('a writer waits for the one before it to commit, so event ids follow commit order and none is skipped', async () => {
     const db = await openTestDb('postgres');
     const outbox = createOutbox(db, log, { pollMs: 60_000 });
     const consumer = collector('ordered');
     outbox.register(consumer);
-    // another connection of the pool holds a transaction open with its event written first
+    // one connection of the pool holds a transaction open with its event written
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const slow = db.transaction(async (tx) => {
+    const first = db.transaction(async (tx) => {
       await emitEvents(tx, [event(1)]);
       await held;
     });
     await new Promise((r) => setTimeout(r, 100));
-    await db.transaction((tx) => emitEvents(tx, [event(2)]));
+    // another writes its event meanwhile: it waits for the first to end
+    let secondDone = false;
+    const second = db.transaction((tx) => emitEvents(tx, [event(2)])).then(() => (secondDone = true));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(secondDone).toBe(false);
     await outbox.drain();
-    expect(consumer.seen.map((e) => e.payload.n)).toEqual([]);
+    expect(consumer.seen).toEqual([]);
     release();
-    await slow;
+    await Promise.all([first, second]);
     await outbox.drain();
     expect(consumer.seen.map((e) => e.payload.n)).toEqual([1, 2]);
+    expect(Number(consumer.seen[0].id)).toBeLessThan(Number(consumer.seen[1].id));
     await outbox.stop();
     await db.close();
   });

@@ -106,7 +106,8 @@ describe.each(cacheEngines())('readiness with the %s cache', (cache) => {
 
 describe('graceful stop', () => {
   it('finishes a request in flight before closing', async () => {
-    const t = await startTestHub();
+    // long enough for the batch on a loaded machine: the point is that the stop waits for it
+    const t = await startTestHub({ env: { SRHUB_SHUTDOWN_TIMEOUT_MS: '60000' } });
     const households = Array.from({ length: 300 }, (_, i) => ({ area_code: 'R', members: [{ relationship: 'SELF', person: { given_name: `P${i}` } }] }));
     await t.post('/api/v1/admin-areas', { code: 'R', name: 'Region' });
     const inFlight = t.post('/api/v1/households:bulk', { households });
