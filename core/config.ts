@@ -17,6 +17,14 @@ export interface Config {
   auth: 'on' | 'off';
   demo: boolean;
   idTypes: string[];
+  /** Extra person/household `attributes` keys a DCI search may filter and sort on (SRHUB_DCI_ATTRIBUTES). */
+  dciAttributes: string[];
+  /** DCI callback URLs and jwks_uri may use http (not only https) beyond localhost: demos only (SRHUB_DCI_ALLOW_HTTP_CALLBACKS). */
+  dciAllowHttpCallbacks: boolean;
+  /** Where the DCI API is served: '' (paths are /registry/...) or a prefix such as /dci (SRHUB_DCI_BASE_PATH). */
+  dciBasePath: string;
+  /** The hub's sender_id in the DCI messages it sends (SRHUB_DCI_SENDER_ID; default: the host of the public URL). */
+  dciSenderId?: string;
   shutdownTimeoutMs: number;
   /** 32 bytes from SRHUB_MASTER_KEY (base64); required with DATABASE_URL, generated into dataDir otherwise. */
   masterKey?: Buffer;
@@ -81,6 +89,10 @@ export function loadConfig(env: Env = process.env): Config {
     auth: read.oneOf('SRHUB_AUTH', ['on', 'off'] as const, 'on'),
     demo: read.bool('SRHUB_DEMO', false),
     idTypes: [...STANDARD_ID_TYPES, ...read.list('SRHUB_ID_TYPES', /^[A-Z][A-Z0-9_]{1,31}$/)],
+    dciAttributes: read.list('SRHUB_DCI_ATTRIBUTES', /^[a-z][a-z0-9_]{0,63}$/),
+    dciAllowHttpCallbacks: read.bool('SRHUB_DCI_ALLOW_HTTP_CALLBACKS', false),
+    dciBasePath: read.string('SRHUB_DCI_BASE_PATH', '').replace(/\/+$/, '').replace(/^(?=[^/])/, '/'),
+    dciSenderId: read.string('SRHUB_DCI_SENDER_ID', '') || undefined,
     shutdownTimeoutMs: read.int('SRHUB_SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     masterKey: read.key('SRHUB_MASTER_KEY', 32),
     tokenIssuer: read.string('SRHUB_TOKEN_ISSUER', 'srhub'),

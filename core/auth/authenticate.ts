@@ -46,8 +46,10 @@ export async function createAuthenticator(deps: AuthDeps): Promise<Authenticator
     }
     if (issuer === deps.config.tokenIssuer) {
       const payload = await verifyOwn(token, deps);
-      if (!(await isActive(payload.sub!))) throw invalidToken('The account behind this token is disabled.');
-      return ownPrincipal(payload);
+      const account = await isActive(payload.sub!);
+      if (!account.active) throw invalidToken('The account behind this token is disabled.');
+      // a beneficiary's account is linked to their person record (consent.self acts on that person only)
+      return account.personId ? { ...ownPrincipal(payload), subject: account.personId } : ownPrincipal(payload);
     }
     const external = issuer ? trusted.get(issuer) : undefined;
     if (!external) throw invalidToken('The token was not issued by this hub or a provider it trusts.');
@@ -144,22 +146,29 @@ function roleScopes(db: Db): (roles: readonly string[]) => Promise<Set<string>> 
   };
 }
 
+interface AccountStatus {
+  active: boolean;
+  /** The person a user account is linked to (a beneficiary). */
+  personId: string | null;
+}
+
 /** Whether the user or client of a token still exists and is enabled (cached briefly; dropped on a change). */
-function activeCheck(db: Db): ((sub: string) => Promise<boolean>) & { forget(sub: string): void } {
-  const cache = new Map<string, { active: boolean; at: number }>();
-  const check = async (sub: string) => {
+function activeCheck(db: Db): ((sub: string) => Promise<AccountStatus>) & { forget(sub: string): void } {
+  const cache = new Map<string, AccountStatus & { at: number }>();
+  const check = async (sub: string): Promise<AccountStatus> => {
     const hit = cache.get(sub);
-    if (hit && Date.now() - hit.at < STATUS_CACHE_MS) return hit.active;
+    if (hit && Date.now() - hit.at < STATUS_CACHE_MS) return hit;
     const [kind, id] = [sub.slice(0, sub.indexOf(':')), sub.slice(sub.indexOf(':') + 1)];
     const rows =
       kind === 'user'
-        ? await db.query('select 1 from app_user where username = $1 and disabled_at is null', [id])
+        ? await db.query<{ person_id: string | null }>('select person_id from app_user where username = $1 and disabled_at is null', [id])
         : kind === 'client'
-          ? await db.query('select 1 from api_client where client_id = $1 and disabled_at is null', [id])
+          ? await db.query<{ person_id: null }>('select null as person_id from api_client where client_id = $1 and disabled_at is null', [id])
           : [];
     if (cache.size > 10_000) cache.clear();
-    cache.set(sub, { active: rows.length > 0, at: Date.now() });
-    return rows.length > 0;
+    const status = { active: rows.length > 0, personId: rows[0]?.person_id ?? null };
+    cache.set(sub, { ...status, at: Date.now() });
+    return status;
   };
   return Object.assign(check, { forget: (sub: string) => void cache.delete(sub) });
 }

@@ -15,7 +15,7 @@ import { createUser, listUsers, resetPassword, setPassword, toUser, updateUser, 
 const MIN_PASSWORD_LENGTH = 12;
 
 /** Runs an administrative change and records it in the audit log, in one transaction. */
-async function audited<T>(ctx: Ctx, entity: string, fields: string[], change: (tx: Db) => Promise<T>, entityId: (result: T) => string): Promise<T> {
+export async function audited<T>(ctx: Ctx, entity: string, fields: string[], change: (tx: Db) => Promise<T>, entityId: (result: T) => string): Promise<T> {
   return ctx.db.transaction(async (tx) => {
     const result = await change(tx);
     await ctx.audit.recordIn(tx, auditEntries(ctx, [{ action: 'admin', entity, entityId: entityId(result), fields }]));

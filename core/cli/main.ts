@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ensureAdministrator, seedDemoAccounts } from '../auth/bootstrap.js';
 import { createClient } from '../auth/clients.js';
+import { putDciSettings } from '../dci/client-settings.js';
 import { createUser } from '../auth/users.js';
 import { KeyStore } from '../keys/key-store.js';
 import { ConfigError, loadConfig } from '../config.js';
@@ -17,6 +18,7 @@ import { systemContext, type Ctx } from '../server/context.js';
 import { loadMasterKey } from '../keys/master-key.js';
 import { createSecrets } from '../keys/secrets.js';
 import { startHub } from '../server/hub.js';
+import { HubError } from '../server/errors.js';
 import { SYSTEM_PRINCIPAL } from '../server/principal.js';
 import { importCsv } from '../import/import.js';
 import { seedDemo, seedPersons } from '../seed/seed.js';
@@ -32,8 +34,10 @@ Commands:
   user create --username U --roles R[,R] [--areas A[,A]] [--display-name N]
                            create a user; prints a one-time password
   client create --client-id ID --name N --roles R[,R] [--areas A[,A]] [--jwk FILE]
-                           register an API client; prints its secret (none with --jwk only: add --with-secret)
-  keys rotate              add a new signing key; the old ones keep verifying until they expire
+                [--dci-callback-url URL] [--dci-jwks-uri URL] [--dci-require-signature]
+                           register an API client; prints its secret (none with --jwk only: add --with-secret);
+                           the --dci-* options set its SPDCI settings (see docs/dci.md)
+  keys rotate              add new keys (token and DCI signing, DCI encryption); the old ones keep working until they expire
   backup FILE              write an encrypted snapshot of the whole registry to FILE (see docs/backup.md)
   restore FILE             restore a backup into an empty database
 
@@ -255,27 +259,45 @@ async function clientCommand(args: string[]): Promise<number> {
     areas: { type: 'string' },
     jwk: { type: 'string' },
     'with-secret': { type: 'boolean' },
+    'dci-callback-url': { type: 'string' },
+    'dci-jwks-uri': { type: 'string' },
+    'dci-require-signature': { type: 'boolean' },
   });
   if (positionals[0] !== 'create' || !values['client-id'] || !values.name || !values.roles) {
     throw new UsageError('client create needs --client-id, --name and --roles.');
   }
   const publicJwk = values.jwk ? JSON.parse(await readFile(values.jwk, 'utf8')) : undefined;
+  const dci = { callback_url: values['dci-callback-url'], jwks_uri: values['dci-jwks-uri'], require_signature: values['dci-require-signature'] };
   return withContext(async (ctx) => {
-    const { client, clientSecret } = await createClient(
-      ctx.db,
-      { client_id: values['client-id']!, name: values.name!, roles: list(values.roles)!, areas: list(values.areas) ?? null, public_jwk: publicJwk, with_secret: values['with-secret'] || !publicJwk },
-      'cli',
-    );
+    // the client and its DCI settings together, or neither
+    const { client, clientSecret } = await ctx.db.transaction(async (tx) => {
+      const created = await createClient(
+        tx,
+        { client_id: values['client-id']!, name: values.name!, roles: list(values.roles)!, areas: list(values.areas) ?? null, public_jwk: publicJwk, with_secret: values['with-secret'] || !publicJwk },
+        'cli',
+      );
+      if (Object.values(dci).some((v) => v !== undefined)) await putDciSettings(tx, ctx.config, created.client.client_id, dci, 'cli').catch(explainFields);
+      return created;
+    });
     console.log(`Registered client ${client.client_id} (${client.auth_methods.join(', ')}).` + (clientSecret ? ` Client secret: ${clientSecret}\nIt is shown only now.` : ''));
     return 0;
   });
 }
 
+/** A 422 from a service, with the fields it names, as one message for the terminal. */
+function explainFields(err: unknown): never {
+  const errors = err instanceof HubError ? (err.details.errors as { field: string; message: string }[] | undefined) : undefined;
+  if (!errors?.length) throw err;
+  throw new Error(`${(err as Error).message} ${errors.map((e) => `${e.field.replace(/^body\./, '')} ${e.message}`).join('; ')}`);
+}
+
 async function keysCommand(args: string[]): Promise<number> {
   if (args[0] !== 'rotate') throw new UsageError('keys takes: rotate.');
   return withContext(async (ctx) => {
-    const kid = await new KeyStore(ctx.db, ctx.secrets.masterKey).rotate(ctx.config.keyRetentionDays);
-    console.log(`New signing key ${kid}. Earlier keys keep verifying for ${ctx.config.keyRetentionDays} days.`);
+    const kids = await new KeyStore(ctx.db, ctx.secrets.masterKey).rotateAll(ctx.config.keyRetentionDays);
+    // the first line as before: the token signing key
+    console.log(`New signing key ${kids.ES256}. Earlier keys keep verifying for ${ctx.config.keyRetentionDays} days.`);
+    console.log(`New DCI signing key (EdDSA) ${kids.EdDSA}; new DCI encryption key (ECDH-ES+A256KW) ${kids['ECDH-ES+A256KW']}: earlier ones keep working as long.`);
     return 0;
   });
 }

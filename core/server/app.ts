@@ -41,6 +41,8 @@ export interface AppDeps {
   bus: Bus;
   /** Routes outside the API document (docs pages), mounted before the API. */
   extraRoutes?: express.Router;
+  /** The DCI API (core/dci): its own router with DCI-shaped errors, mounted at config.dciBasePath before the JSON parser. */
+  dci?: express.Router;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -75,6 +77,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(securityHeaders());
   app.use(corsAllowList(deps.config));
   app.use(ipRateLimit(deps.limiter));
+  if (deps.dci) app.use(deps.config.dciBasePath || '/', deps.dci);
   app.use(express.json({ limit: deps.config.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: deps.config.bodyLimitBytes, parameterLimit: 100 }));
   if (deps.extraRoutes) app.use(deps.extraRoutes);
@@ -143,7 +146,8 @@ function requireScopes(operation: ApiOperation, principal: Principal): void {
 
 function requireJsonBody(req: Request, operation: ApiOperation): void {
   const content = (operation.operation.requestBody as { content?: Record<string, unknown> } | undefined)?.content;
-  if (!content || !req.headers['content-length'] && !req.headers['transfer-encoding']) return;
+  // an empty body (Content-Length: 0, as fetch sends for a bodyless POST) has no media type to check
+  if (!content || (Number(req.headers['content-length'] ?? 0) === 0 && !req.headers['transfer-encoding'])) return;
   const accepted = Object.keys(content);
   if (!req.is(accepted.map((type) => (type === 'application/json' ? 'application/*+json' : type)).concat(accepted))) {
     throw new HubError(415, 'request.unsupported_media_type', `Send the body as ${accepted.join(' or ')}.`);

@@ -11,6 +11,10 @@ import { tokenRoutes } from '../auth/token-endpoint.js';
 import { initCache, type Bus, type Cache } from '../cache/index.js';
 import type { Config } from '../config.js';
 import { initDb, type Db } from '../db/index.js';
+import { startConsentExpiry } from '../../consent/expiry.js';
+import { consentRoutes } from '../../consent/routes.js';
+import { dciClientRoutes } from '../dci/client-settings-routes.js';
+import { startDci, type Dci } from '../dci/index.js';
 import { purgeDelivered } from '../delivery/queue.js';
 import { createDeliveries, type Deliveries } from '../delivery/worker.js';
 import { createOutbox, purgeConsumedEvents, type Outbox } from '../outbox/dispatcher.js';
@@ -20,12 +24,14 @@ import { createSecrets, type Secrets } from '../keys/secrets.js';
 import { createLogger, type Logger } from '../log.js';
 import { registryRoutes } from '../registry/routes.js';
 import { createApp } from './app.js';
+import { systemContext } from './context.js';
 import { docsRoutes } from './docs.js';
 import type { Handlers } from './handlers.js';
 import { createMetrics, type HttpMetrics } from './metrics.js';
 import { expireIdempotencyKeys } from './idempotency.js';
 import { Api } from './openapi.js';
 import { operationsRoutes } from './operations.js';
+import { SYSTEM_PRINCIPAL } from './principal.js';
 import { rateLimiter } from './protection.js';
 
 export const HUB_API_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../openapi/hub.yaml');
@@ -45,6 +51,8 @@ export interface Hub {
   outbox: Outbox;
   /** The durable queue of outgoing HTTP messages. */
   deliveries: Deliveries;
+  /** The DCI Social Registry API (core/dci). */
+  dci: Dci;
   stop(): Promise<void>;
 }
 
@@ -69,9 +77,14 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     const keys = new KeyStore(db, secrets.masterKey);
     await keys.signingKey(); // the first start creates the hub's signing key
     // stopped after the server, so work the last requests committed is still handed on
+    const authenticate = await createAuthenticator({ config, db, keys, bus });
+    const limiter = rateLimiter(cache, config);
     const outbox = createOutbox(db, log);
     const deliveries = createDeliveries(db, secrets, log, config.delivery);
     closers.push(() => outbox.stop(), () => deliveries.stop());
+    // registers its preparers and outbox consumer before anything is awaited: the worker's first round comes after
+    const dci = await startDci({ config, db, secrets, keys, log, audit, cache, bus, authenticate, limiter, outbox, deliveries });
+    closers.push(() => dci.stop());
     const app = createApp({
       api,
       handlers: Object.assign({}, ...Object.values(routeMaps({ config, db, cache, bus, keys, metrics }))),
@@ -84,18 +97,21 @@ export async function startHub(config: Config, log: Logger = createLogger(config
       config,
       log,
       metrics,
-      authenticate: await createAuthenticator({ config, db, keys, bus }),
-      limiter: rateLimiter(cache, config),
+      authenticate,
+      limiter,
       extraRoutes: await docsRoutes(api, HUB_API_FILE),
+      dci: dci.router,
     });
     const server = await listen(app, config.port, config.host);
     closers.push(() => closeServer(server, config.shutdownTimeoutMs));
     const housekeeping = startHousekeeping(db, config, log);
     closers.push(async () => clearInterval(housekeeping));
+    const consentExpiry = startConsentExpiry(systemContext(config, db, secrets, log, SYSTEM_PRINCIPAL, { audit, keys, cache, bus }));
+    closers.push(async () => clearInterval(consentExpiry));
     const { port } = server.address() as AddressInfo;
     const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     log.info({ url, database: db.engine, cache: cache.engine }, 'hub started');
-    return { url, config, db, cache, bus, api, log, secrets, keys, audit, outbox, deliveries, stop: closeAll };
+    return { url, config, db, cache, bus, api, log, secrets, keys, audit, outbox, deliveries, dci, stop: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
@@ -109,8 +125,10 @@ export function routeMaps(deps: { config: Config; db: Db; cache: Cache; bus: Bus
     operations: operationsRoutes({ db, cache, metrics }),
     token: tokenRoutes({ config, db, cache, keys }),
     auth: authRoutes(keys, bus),
+    dciClients: dciClientRoutes,
     registry: registryRoutes,
     audit: auditRoutes,
+    consent: consentRoutes,
   };
 }
 

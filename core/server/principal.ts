@@ -5,6 +5,8 @@ export const ALL_SCOPES = [
   'registry.write',
   'registry.search',
   'consent.manage',
+  'consent.agreements',
+  'consent.self',
   'forms.manage',
   'assessment.manage',
   'reports.read',
@@ -24,6 +26,8 @@ export interface Principal {
   areas: readonly string[] | null;
   /** Roles still to be turned into scopes (tokens of a trusted external provider). */
   roles?: readonly string[];
+  /** The person a beneficiary's account is linked to: they see and change only that person's consents. */
+  subject?: string;
   /** Signed in with a one-time password: only changing it is allowed. */
   passwordChangeRequired?: boolean;
 }

@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { parse } from 'yaml';
 import { HUB_API_FILE, routeMaps } from '../../core/server/hub.js';
 import { Api } from '../../core/server/openapi.js';
+import { dciRoutes } from '../../core/dci/routes.js';
+import { DCI_API_FILE } from '../../core/dci/schemas.js';
 
 describe('openapi/hub.yaml', () => {
   let document: any;
@@ -42,5 +45,40 @@ describe('openapi/hub.yaml', () => {
     }
     expect([...owners].filter(([, maps]) => maps.length > 1)).toEqual([]);
     expect([...owners.keys()].sort()).toEqual([...api.operations.keys()].sort());
+  });
+});
+
+describe('openapi/dci-sr.yaml', () => {
+  let document: any;
+  let api: Api;
+  beforeAll(async () => {
+    document = parse(await readFile(DCI_API_FILE, 'utf8'));
+    api = await Api.load(DCI_API_FILE);
+  });
+
+  it('is a valid OpenAPI 3.1 document, the one openapi/build-dci.mts makes from the SPDCI standard', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(document);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+    expect(document.info.version).toBe('1.0.0');
+    // every schema of the standard is kept
+    const standard = parse(await readFile(path.resolve(process.cwd(), '../shared/spdci/social_api_v1.0.0.yaml'), 'utf8'));
+    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(Object.keys(standard.components.schemas)));
+  });
+
+  it('serves the standard operations with a handler each, needing registry.search, and lists the callbacks as webhooks', () => {
+    expect([...api.operations.values()].map((o) => `${o.path} ${o.scopes}`).sort()).toEqual([
+      '/registry/search registry.search',
+      '/registry/subscribe registry.search',
+      '/registry/sync/search registry.search',
+      '/registry/sync/txn/status registry.search',
+      '/registry/txn/status registry.search',
+      '/registry/unsubscribe registry.search',
+    ]);
+    expect(Object.keys(dciRoutes).sort()).toEqual([...api.operations.keys()].sort());
+    for (const op of api.operations.values()) expect(Object.keys(op.operation.responses ?? {})).toEqual(expect.arrayContaining(['400', '401', '403', '413', '415', '429']));
+    expect(Object.keys(document.webhooks).sort()).toEqual(['notify', 'on-search', 'on-subscribe', 'on-unsubscribe', 'txn-on-status']);
   });
 });

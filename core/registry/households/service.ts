@@ -22,6 +22,7 @@ import { identifierConflicts, issueRegistryIds, preparePerson, writePeople } fro
 import { checkIdentifiers, checkPerson, today } from '../persons/rules.js';
 import { personStore } from '../persons/store.js';
 import { decodeCursor, encodeCursor } from '../persons/service.js';
+import { discloseHousehold, discloseHouseholdSummaries, historyRefused, isExternalClient, shownFields as disclosedFields } from '../disclosure.js';
 import { scopeParam } from '../scope.js';
 import type { Household, HouseholdInput, HouseholdPatch, HouseholdSummary, MemberInput, Page } from '../types.js';
 import { HEAD, registerHouseholds, type Registration } from './register.js';
@@ -53,6 +54,13 @@ export async function getHousehold(ctx: Ctx, id: string): Promise<Household> {
   const row = await householdStore.byId(ctx.db, id, scopeParam(ctx.principal));
   if (!row) return denyRead(ctx, 'household', id);
   const household = await viewHousehold(ctx.db, ctx.secrets, row);
+  if (isExternalClient(ctx)) {
+    // a client receives the members whose consent covers it, each cut to the allowed categories (or a 403)
+    const shown = await discloseHousehold(ctx, household);
+    const memberIds = (shown.members ?? []).map((m) => m.person_id);
+    await ctx.audit.recordReads(householdEntries(ctx, 'read', [{ id, memberIds, fields: disclosedFields(shown) }]));
+    return shown as Household;
+  }
   await ctx.audit.recordReads(householdEntries(ctx, 'read', [{ id, memberIds: memberIdsOf(household), fields: HOUSEHOLD_SHOWN }]));
   return household;
 }
@@ -61,17 +69,22 @@ export async function listHouseholds(ctx: Ctx, query: { area_code?: string; limi
   const rows = await householdStore.list(ctx.db, scopeParam(ctx.principal), query.area_code, query.limit + 1, decodeCursor(query.cursor));
   const page = rows.slice(0, query.limit);
   const members = await householdStore.currentMemberIds(ctx.db, page.map((h) => h.id));
+  const summaries = page.map(toHouseholdSummary);
+  // a client gets only households with a covered member, cut to the categories all members allow
+  const items = isExternalClient(ctx) ? ((await discloseHouseholdSummaries(ctx, summaries, members)) as HouseholdSummary[]) : summaries;
+  const fields = (h: HouseholdSummary) => (isExternalClient(ctx) ? disclosedFields(h) : HOUSEHOLD_SUMMARY_SHOWN);
   await ctx.audit.recordReads(
-    householdEntries(ctx, 'read', page.map((h) => ({ id: h.id, memberIds: members.get(h.id) ?? [], fields: HOUSEHOLD_SUMMARY_SHOWN }))),
+    householdEntries(ctx, 'read', items.map((h) => ({ id: h.id, memberIds: members.get(h.id) ?? [], fields: fields(h) }))),
   );
   return {
-    items: page.map(toHouseholdSummary),
+    items,
     next_cursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,
   };
 }
 
 export async function householdHistory(ctx: Ctx, id: string): Promise<HistoryItem[]> {
   if (!(await householdStore.byId(ctx.db, id, scopeParam(ctx.principal)))) return denyRead(ctx, 'household', id);
+  if (isExternalClient(ctx)) throw historyRefused();
   const items = await historyStore.of(ctx.db, 'household', id);
   const members = await householdStore.currentMemberIds(ctx.db, [id]);
   await ctx.audit.recordReads(householdEntries(ctx, 'read', [{ id, memberIds: members.get(id) ?? [], fields: HISTORY_SHOWN }]));

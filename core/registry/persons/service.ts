@@ -6,6 +6,7 @@ import { emitEvents } from '../../outbox/events.js';
 import type { Ctx } from '../../server/context.js';
 import { conflict, HubError, invalid, notFound, staleVersion, unprocessable, type FieldError } from '../../server/errors.js';
 import { createdPersonFields, denyRead, HISTORY_SHOWN, personEntries, PERSON_SHOWN } from '../audit.js';
+import { disclosePeople, historyRefused, isExternalClient, refused, shownFields } from '../disclosure.js';
 import { personEvent } from '../events.js';
 import { diff, historyStore, type Changes, type HistoryItem } from '../history.js';
 import { mergePatch } from '../merge-patch.js';
@@ -51,6 +52,13 @@ export async function getPerson(ctx: Ctx, id: string): Promise<Person> {
   const row = await personStore.byId(ctx.db, id, scopeParam(ctx.principal));
   if (!row) return denyRead(ctx, 'person', id);
   const [person] = await viewPeople(ctx.db, ctx.secrets, [row]);
+  if (isExternalClient(ctx)) {
+    // a client receives what the person's consent covers, or a 403 naming the reason
+    const { shown, decisions } = await disclosePeople(ctx, [person]);
+    if (shown.length === 0) throw refused(decisions.get(id));
+    await ctx.audit.recordReads(personEntries(ctx, 'read', [{ id, fields: shownFields(shown[0]) }]));
+    return shown[0] as Person;
+  }
   await ctx.audit.recordReads(personEntries(ctx, 'read', [{ id, fields: PERSON_SHOWN }]));
   return person;
 }
@@ -174,8 +182,11 @@ export async function listPersons(ctx: Ctx, query: PersonQuery): Promise<Page<Pe
   const after = decodeCursor(query.cursor);
   const rows = await personStore.list(ctx.db, filter, scopeParam(ctx.principal), query.limit + 1, after);
   const page = rows.slice(0, query.limit);
-  const items = await viewPeople(ctx.db, ctx.secrets, page);
-  await ctx.audit.recordReads(personEntries(ctx, 'read', page.map((p) => ({ id: p.id, fields: PERSON_SHOWN }))));
+  const people = await viewPeople(ctx.db, ctx.secrets, page);
+  // a client gets only the people whose consent covers it, cut to the allowed categories
+  const items = isExternalClient(ctx) ? ((await disclosePeople(ctx, people)).shown as Person[]) : people;
+  const fields = (p: Person) => (isExternalClient(ctx) ? shownFields(p) : PERSON_SHOWN);
+  await ctx.audit.recordReads(personEntries(ctx, 'read', items.map((p) => ({ id: p.id, fields: fields(p) }))));
   return {
     items,
     next_cursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,
@@ -185,6 +196,8 @@ export async function listPersons(ctx: Ctx, query: PersonQuery): Promise<Page<Pe
 export async function personHistory(ctx: Ctx, id: string): Promise<HistoryItem[]> {
   const row = await personStore.byId(ctx.db, id, scopeParam(ctx.principal));
   if (!row) return denyRead(ctx, 'person', id);
+  // old values of every field cannot be cut to a consent's categories: history stays with staff
+  if (isExternalClient(ctx)) throw historyRefused();
   const items = await historyStore.of(ctx.db, 'person', id);
   await ctx.audit.recordReads(personEntries(ctx, 'read', [{ id, fields: HISTORY_SHOWN }]));
   return items.map((item) => ({ ...item, changes: openPersonHistory(ctx.secrets, id, item.changes) }));
