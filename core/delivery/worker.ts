@@ -27,6 +27,7 @@ export interface DeliveryOptions {
 }
 
 export interface Deliveries {
+  /** Registers how messages of a kind are prepared; only kinds with a preparer are sent (others wait in the queue). */
   prepare(kind: string, preparer: Preparer): void;
   /** Sends everything due now, until nothing is; resolves then (tests, shutdown). */
   drain(): Promise<void>;
@@ -53,26 +54,28 @@ export function createDeliveries(db: Db, secrets: Secrets, log: Logger, options:
   let stopped = false;
 
   async function claim(): Promise<ClaimedRow[]> {
+    // a kind this instance cannot prepare (its capability not started yet, or an older version) is left to wait:
+    // sending it unprepared would post an unsigned, internal body
+    if (preparers.size === 0) return [];
     const leaseMs = options.timeoutMs + LEASE_EXTRA_MS;
     return db.query<ClaimedRow>(
       `with due as (
          select d.id from delivery d
-         where d.status = 'pending' and d.next_attempt_at <= now()
+         where d.status = 'pending' and d.next_attempt_at <= now() and d.kind = any($3::text[])
            and (d.ordering_key is null or not exists (
              select 1 from delivery e where e.ordering_key = d.ordering_key and e.status = 'pending' and e.seq < d.seq))
          order by d.next_attempt_at, d.seq limit $1 for update skip locked)
        update delivery set attempts = delivery.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
        from due where delivery.id = due.id
        returning delivery.id, delivery.kind, delivery.url, delivery.body, delivery.attempts`,
-      [concurrency, leaseMs / 1000],
+      [concurrency, leaseMs / 1000, [...preparers.keys()]],
     );
   }
 
   async function send(row: ClaimedRow): Promise<Outcome> {
     try {
       const message: OutgoingMessage = { id: row.id, kind: row.kind, url: row.url, body: openBody(secrets, row.id, row.body), attempts: row.attempts };
-      const preparer = preparers.get(row.kind);
-      const prepared = preparer ? await preparer(message) : { body: message.body };
+      const prepared = await preparers.get(row.kind)!(message);
       const response = await fetch(prepared.url ?? row.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...prepared.headers },

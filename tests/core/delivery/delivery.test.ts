@@ -48,6 +48,7 @@ describe.each(dbEngines())('deliveries on %s', (engine) => {
   beforeEach(async () => {
     db = await openTestDb(engine);
     deliveries = createDeliveries(db, secrets, log, OPTIONS);
+    deliveries.prepare('test', async (message) => ({ body: message.body }));
   });
   afterEach(async () => {
     await deliveries.stop();
@@ -139,6 +140,11 @@ describe.each(dbEngines())('deliveries on %s', (engine) => {
     await deliveries.stop();
     const { id } = await enqueueDelivery(db, secrets, { kind: 'test', url: r.url, body: { n: 1 }, dedupeKey: 'r1' });
     deliveries = createDeliveries(db, secrets, log, OPTIONS);
+    await deliveries.drain();
+    // until the restarted instance knows how to prepare the kind, the message waits
+    expect(await deliveryStatus(db, id)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(r.received).toHaveLength(0);
+    deliveries.prepare('test', async (message) => ({ body: message.body }));
     await deliveries.drain();
     expect(await deliveryStatus(db, id)).toMatchObject({ status: 'delivered' });
     await r.close();
