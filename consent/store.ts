@@ -1,22 +1,12 @@
 // SQL for data agreements, consents, their revisions and the status lists. Parameters only.
 import type { Db } from '../core/db/index.js';
-import type { ConsentChannel, ConsentState, LawfulBasis, Proxy, Revision } from './types.js';
-import type { DataCategory } from './categories.js';
+import type { AgreementInput, ConsentChannel, ConsentState, Proxy, Revision } from './types.js';
 
-export interface AgreementRow {
+/** An agreement as stored: what was given (AgreementInput) and what the hub adds. */
+export interface AgreementRow extends Required<AgreementInput> {
   id: string;
-  code: string;
   version: number;
   state: 'draft' | 'published';
-  purpose_code: string;
-  purpose_text: Record<string, string>;
-  lawful_basis: LawfulBasis;
-  categories: DataCategory[];
-  recipients: string[];
-  controller: { name: string; contact?: string };
-  retention_days: number;
-  max_validity_days: number;
-  household_consent: boolean;
   hash: string | null;
   created_by: string;
   created_at: Date;

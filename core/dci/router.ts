@@ -3,7 +3,7 @@
 // {errors: [{code, message}]}, unreadable or refused messages as an ACK with ack_status ERR (never problem+json).
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Authenticator } from '../auth/authenticate.js';
-import type { Ctx } from '../server/context.js';
+import { requestContext } from '../server/context.js';
 import { HubError } from '../server/errors.js';
 import type { ApiRequest, Handlers } from '../server/handlers.js';
 import type { Api } from '../server/openapi.js';
@@ -57,20 +57,7 @@ export function dciRouter(deps: DciRouterDeps): express.Router {
       if (errors.length) {
         throw new DciError(400, 'err.request.bad', `The message is not valid: ${errors.slice(0, 5).map((e) => `${e.field.replace(/^body\./, '')} ${e.message}`).join('; ')}.`);
       }
-      const ctx: Ctx = {
-        config: deps.config,
-        db: deps.db,
-        secrets: deps.secrets,
-        principal,
-        requestId: req.id,
-        log: req.log,
-        ip: req.ip,
-        audit: deps.audit,
-        purpose: req.header('x-purpose')?.trim() || undefined,
-        keys: deps.keys,
-        cache: deps.cache,
-        bus: deps.bus,
-      };
+      const ctx = requestContext(deps, req, principal);
       const apiRequest: ApiRequest = { operationId: operation.operationId, params, query: validation.query, body: req.body, header: (name) => req.header(name) };
       await handlers[operation.operationId](ctx, apiRequest, res);
     } catch (err) {

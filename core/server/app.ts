@@ -10,7 +10,7 @@ import type { Db } from '../db/index.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { Secrets } from '../keys/secrets.js';
 import type { Logger } from '../log.js';
-import type { Ctx } from './context.js';
+import { requestContext } from './context.js';
 import { forbidden, HubError, invalid, problemHandler } from './errors.js';
 import type { ApiRequest, Handlers } from './handlers.js';
 import type { HttpMetrics } from './metrics.js';
@@ -101,20 +101,7 @@ export function createApp(deps: AppDeps): express.Express {
         operation,
       );
       if (validation.errors.length) throw invalid(validation.errors);
-      const ctx: Ctx = {
-        config: deps.config,
-        db: deps.db,
-        secrets: deps.secrets,
-        principal,
-        requestId: req.id,
-        log: req.log,
-        ip: req.ip,
-        audit: deps.audit,
-        purpose: req.header('x-purpose')?.trim() || undefined,
-        keys: deps.keys,
-        cache: deps.cache,
-        bus: deps.bus,
-      };
+      const ctx = requestContext(deps, req, principal);
       const apiRequest: ApiRequest = {
         operationId: operation.operationId,
         params,

@@ -2,6 +2,7 @@
 import { createAudit, type Audit } from '../audit/audit.js';
 import type { Bus, Cache } from '../cache/index.js';
 import { memoryBus, memoryCache } from '../cache/memory.js';
+import type { Request } from 'express';
 import type { Config } from '../config.js';
 import type { Db } from '../db/index.js';
 import { KeyStore } from '../keys/key-store.js';
@@ -27,6 +28,28 @@ export interface Ctx {
   /** Shared cache (Redis or memory) and the bus between hub instances. */
   cache: Cache;
   bus: Bus;
+}
+
+/** What every request's context shares: the hub's services. */
+export type HubServices = Pick<Ctx, 'config' | 'db' | 'secrets' | 'audit' | 'keys' | 'cache' | 'bus'>;
+
+/** The context of one HTTP request (the hub API and the DCI API build it the same way). */
+export function requestContext(services: HubServices, req: Request, principal: Principal): Ctx {
+  const { config, db, secrets, audit, keys, cache, bus } = services;
+  return {
+    config,
+    db,
+    secrets,
+    principal,
+    requestId: req.id,
+    log: req.log,
+    ip: req.ip,
+    audit,
+    purpose: req.header('x-purpose')?.trim() || undefined,
+    keys,
+    cache,
+    bus,
+  };
 }
 
 /** The context of the hub's own work outside HTTP (command line, jobs). */

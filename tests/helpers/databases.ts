@@ -1,11 +1,15 @@
-// Each test gets a database of its own: a fresh in-memory PGlite, or a new database on the PostgreSQL server
-// (dropped afterwards), so runs never depend on what another left.
+// Each test gets a database of its own: a fresh PGlite (a copy of the run's migrated template, in a folder of its
+// own), or a new database on the PostgreSQL server (dropped afterwards), so runs never depend on what another left.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import type { Db } from '../../core/db/db.js';
 import { migrate } from '../../core/db/migrate.js';
 import { openPglite } from '../../core/db/pglite.js';
 import { openPostgres } from '../../core/db/postgres.js';
+import { copyPgliteTemplate } from './pglite-template.js';
 import { postgresUrl, type DbEngineName } from './services.js';
 
 export interface TestDatabase {
@@ -48,13 +52,16 @@ export async function createTestDatabase(engine: DbEngineName): Promise<TestData
 /** A migrated Db on the engine, for store-level tests; close() also drops the database. */
 export async function openTestDb(engine: DbEngineName): Promise<Db> {
   const database = await createTestDatabase(engine);
-  const db = engine === 'pglite' ? await openPglite(undefined) : await openPostgres(database.url!, 5);
+  const folder = engine === 'pglite' ? await mkdtemp(path.join(tmpdir(), 'srhub-test-db-')) : undefined;
+  if (folder) await copyPgliteTemplate(path.join(folder, 'data'));
+  const db = folder ? await openPglite(path.join(folder, 'data')) : await openPostgres(database.url!, 5);
   await migrate(db);
   return {
     ...db,
     async close() {
       await db.close();
       await database.drop();
+      if (folder) await rm(folder, { recursive: true, force: true });
     },
   };
 }

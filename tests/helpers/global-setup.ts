@@ -1,6 +1,7 @@
 // Where no DATABASE_URL / REDIS_URL is given and a Docker engine answers, start PostgreSQL and Redis containers
 // once for the whole run (testcontainers); the workers inherit their URLs through the environment.
 import { existsSync } from 'node:fs';
+import { buildPgliteTemplate } from './pglite-template.js';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -12,6 +13,7 @@ function dockerMayAnswer(): boolean {
 }
 
 export default async function globalSetup(): Promise<void> {
+  await buildPgliteTemplate();
   const needPostgres = !process.env.DATABASE_URL;
   const needRedis = !process.env.REDIS_URL;
   if ((!needPostgres && !needRedis) || !dockerMayAnswer()) return;

@@ -10,6 +10,7 @@ import { scopesOf } from '../../core/auth/roles.js';
 import { issueAccessToken } from '../../core/auth/tokens.js';
 import { createUser } from '../../core/auth/users.js';
 import { createTestDatabase } from './databases.js';
+import { copyPgliteTemplate } from './pglite-template.js';
 import { redisUrl, type CacheEngineName, type DbEngineName } from './services.js';
 
 export interface TestResponse<T = any> {
@@ -61,6 +62,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     ...(options.cache === 'redis' ? { REDIS_URL: redisUrl()!, SRHUB_REDIS_PREFIX: `srhub-test:${randomBytes(6).toString('hex')}:` } : {}),
     ...options.env,
   };
+  if (!database.url) await copyPgliteTemplate(path.join(dataDir, 'pglite'));
   const hub = await startHub(loadConfig(env));
 
   const request = async <T>(method: string, urlPath: string, body?: unknown, opts: RequestOptions = {}): Promise<TestResponse<T>> => {
