@@ -4,7 +4,7 @@
 export const DATA_CATEGORIES = [
   'name', // given, family and other names
   'identifiers', // national and registry identifiers
-  'demographics', // sex, birth date, preferred language
+  'demographics', // sex, birth and death dates, preferred language
   'contact', // phone, email
   'address', // street address and coordinates
   'area', // the admin area code
@@ -19,7 +19,7 @@ export type DataCategory = (typeof DATA_CATEGORIES)[number];
 export const PERSON_FIELDS: Record<DataCategory, readonly string[]> = {
   name: ['given_name', 'family_name', 'other_names'],
   identifiers: ['identifiers'],
-  demographics: ['sex', 'birth_date', 'birth_date_estimated', 'preferred_language'],
+  demographics: ['sex', 'birth_date', 'birth_date_estimated', 'death_date', 'preferred_language'],
   contact: ['phone', 'email'],
   address: [],
   area: [],

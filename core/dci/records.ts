@@ -202,6 +202,8 @@ function memberRecord(
     // the hub's sex codes are the SexCategoryEnum codes (male, female, other, unknown)
     if (p.sex) person.sex = p.sex;
     if (p.birth_date) person.birth_date = p.birth_date;
+    // spdci core Person (which SRPerson extends) has death_date
+    if (p.death_date) person.death_date = p.death_date;
   }
   if (placement) {
     const address = addressOf(placement, categories);

@@ -8,7 +8,7 @@ import type { Household, HouseholdInput, PersonInput } from './types.js';
 
 /** The personal fields a person read discloses (the Person of hub.yaml without its bookkeeping). */
 export const PERSON_SHOWN = [
-  'given_name', 'family_name', 'other_names', 'sex', 'birth_date', 'birth_date_estimated', 'phone', 'email',
+  'given_name', 'family_name', 'other_names', 'sex', 'birth_date', 'birth_date_estimated', 'death_date', 'phone', 'email',
   'preferred_language', 'disabilities', 'vulnerabilities', 'attributes', 'identifiers', 'household',
 ] as const;
 export const HOUSEHOLD_SUMMARY_SHOWN = ['household_type', 'address', 'area_code', 'location', 'head_person_id', 'attributes'] as const;

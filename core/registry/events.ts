@@ -9,6 +9,8 @@ export const REGISTRY_TOPICS = [
   'household.member_removed',
   'person.registered',
   'person.updated',
+  // a death recorded (death_date set where it was null); it comes with the person.updated of the same change
+  'person.deceased',
 ] as const;
 
 export type RegistryTopic = (typeof REGISTRY_TOPICS)[number];

@@ -14,6 +14,8 @@ export interface PersonInput {
   sex?: 'male' | 'female' | 'other' | 'unknown';
   birth_date?: string;
   birth_date_estimated?: boolean;
+  /** Only through PATCH: a person is registered alive (rules.ts checkNewPerson answers 422 otherwise). */
+  death_date?: string;
   phone?: string;
   email?: string;
   preferred_language?: string;
@@ -80,6 +82,8 @@ export interface Person {
   sex: string | null;
   birth_date: string | null;
   birth_date_estimated: boolean;
+  /** The date of death; null while the person is alive. */
+  death_date: string | null;
   phone: string | null;
   email: string | null;
   preferred_language: string | null;

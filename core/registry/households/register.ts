@@ -7,7 +7,7 @@ import type { FieldError } from '../../server/errors.js';
 import { createdHouseholdFields, createdPersonFields, householdEntries, personEntries } from '../audit.js';
 import { creation, historyStore } from '../history.js';
 import { identifierConflicts, issueRegistryIds, preparePerson, writePeople, type PreparedPerson } from '../persons/new-people.js';
-import { checkIdentifiers, checkPerson, today } from '../persons/rules.js';
+import { checkIdentifiers, checkNewPerson, today } from '../persons/rules.js';
 import { personStore } from '../persons/store.js';
 import { emitEvents } from '../../outbox/events.js';
 import { householdEvent, personEvent } from '../events.js';
@@ -129,7 +129,7 @@ function prepare(ctx: Ctx, input: HouseholdInput, index: number, options: Regist
     let personId = member.person_id;
     if (member.person) {
       const personAt = `${memberAt}.person`;
-      const errs = [...checkPerson(member.person, personAt), ...checkIdentifiers(member.person.identifiers ?? [], `${personAt}.identifiers`, ctx.config.idTypes)];
+      const errs = [...checkNewPerson(member.person, personAt), ...checkIdentifiers(member.person.identifiers ?? [], `${personAt}.identifiers`, ctx.config.idTypes)];
       errors.push(...errs.map((e) => ({ ...e, index })));
       const person = preparePerson(ctx.secrets, member.person, ctx.principal, member.person.channel ?? channel, personAt, index);
       people.push(person);

@@ -19,7 +19,7 @@ import { householdEvent, personEvent } from '../events.js';
 import { diff, historyStore, type Changes, type HistoryItem } from '../history.js';
 import { mergePatch } from '../merge-patch.js';
 import { identifierConflicts, issueRegistryIds, preparePerson, writePeople } from '../persons/new-people.js';
-import { checkIdentifiers, checkPerson, today } from '../persons/rules.js';
+import { checkIdentifiers, checkNewPerson, today } from '../persons/rules.js';
 import { personStore } from '../persons/store.js';
 import { decodeCursor, encodeCursor } from '../persons/service.js';
 import { discloseHousehold, discloseHouseholdSummaries, historyRefused, isExternalClient, shownFields as disclosedFields } from '../disclosure.js';
@@ -171,7 +171,7 @@ export async function addMember(ctx: Ctx, id: string, ifMatch: number, member: M
 
     let personId = member.person_id;
     if (member.person) {
-      const errors = [...checkPerson(member.person, 'body.person'), ...checkIdentifiers(member.person.identifiers ?? [], 'body.person.identifiers', ctx.config.idTypes)];
+      const errors = [...checkNewPerson(member.person, 'body.person'), ...checkIdentifiers(member.person.identifiers ?? [], 'body.person.identifiers', ctx.config.idTypes)];
       if (errors.length) throw unprocessable('member.invalid', errors, 'The member cannot be added as given.');
       const person = preparePerson(ctx.secrets, member.person, ctx.principal, member.person.channel ?? row.channel, 'body.person');
       const conflicts = await identifierConflicts(tx, [person]);

@@ -19,6 +19,20 @@ export function checkPerson(person: PersonInput | PersonFields, at: string): Fie
     errors.push({ field: `${at}.given_name`, message: 'a person needs a given name or a family name' });
   }
   errors.push(...checkBirthDate(person.birth_date ?? null, `${at}.birth_date`));
+  errors.push(...checkDeathDate(person.death_date ?? null, person.birth_date ?? null, `${at}.death_date`));
+  return errors;
+}
+
+/**
+ * A person being registered (alone, in a household, in a bulk batch): the person rules, and no death date. A person
+ * is registered alive and a death is recorded afterwards with PATCH /api/v1/persons/{id}, so that it reaches
+ * subscribers as one DEATH event (person.deceased) like every other death; a registration cannot carry it.
+ */
+export function checkNewPerson(person: PersonInput, at: string): FieldError[] {
+  const errors = checkPerson({ ...person, death_date: undefined }, at);
+  if (person.death_date !== undefined) {
+    errors.push({ field: `${at}.death_date`, message: 'a person is registered alive; record the death afterwards with PATCH /api/v1/persons/{id}' });
+  }
   return errors;
 }
 
@@ -28,6 +42,16 @@ export function checkBirthDate(birthDate: string | null, field: string): FieldEr
   if (birthDate > now) return [{ field, message: `is in the future (today is ${now})` }];
   const oldest = `${Number(now.slice(0, 4)) - OLDEST_AGE_YEARS}${now.slice(4)}`;
   if (birthDate < oldest) return [{ field, message: `is more than ${OLDEST_AGE_YEARS} years ago` }];
+  return [];
+}
+
+/** A death date is not in the future and not before the birth date (when both are known). */
+export function checkDeathDate(deathDate: string | null, birthDate: string | null, field: string): FieldError[] {
+  if (!deathDate) return [];
+  const now = today();
+  if (deathDate > now) return [{ field, message: `is in the future (today is ${now})` }];
+  // the message leaves the birth date out: the caller knows it, a log line need not
+  if (birthDate && deathDate < birthDate) return [{ field, message: 'is before the birth date' }];
   return [];
 }
 
@@ -56,6 +80,7 @@ export function personFields(input: PersonInput, phone: PhoneColumns): PersonFie
     sex: input.sex ?? null,
     birth_date: input.birth_date ?? null,
     birth_date_estimated: input.birth_date_estimated ?? false,
+    death_date: input.death_date ?? null, // checkNewPerson refuses it at registration
     ...phone,
     email: input.email ?? null,
     preferred_language: input.preferred_language ?? null,

@@ -14,7 +14,7 @@ import { normaliseName } from '../names.js';
 import { scopeParam } from '../scope.js';
 import type { Page, Person, PersonInput, PersonPatch } from '../types.js';
 import { identifierConflicts, issueRegistryIds, newIdentifier, preparePerson, writePeople } from './new-people.js';
-import { checkIdentifiers, checkPerson, historyFields } from './rules.js';
+import { checkIdentifiers, checkNewPerson, checkPerson, historyFields } from './rules.js';
 import {
   identifierIndex,
   identifiersForHistory,
@@ -28,7 +28,7 @@ import { personStore, type PersonFields, type PersonFilter, type PersonRow } fro
 import { viewPeople } from './view.js';
 
 export async function createPerson(tx: Db, ctx: Ctx, input: PersonInput): Promise<Person> {
-  const errors = [...checkPerson(input, 'body'), ...checkIdentifiers(input.identifiers ?? [], 'body.identifiers', ctx.config.idTypes)];
+  const errors = [...checkNewPerson(input, 'body'), ...checkIdentifiers(input.identifiers ?? [], 'body.identifiers', ctx.config.idTypes)];
   if (errors.length) throw unprocessable('person.invalid', errors, 'The person cannot be registered as given.');
   const person = preparePerson(ctx.secrets, input, ctx.principal, input.channel ?? 'online', 'body');
   const conflicts = await identifierConflicts(tx, [person]);
@@ -90,7 +90,10 @@ export async function updatePerson(ctx: Ctx, id: string, ifMatch: number, patch:
       { entity: 'person', entityId: id, version: updated.version, changedBy: ctx.principal.id, channel: patch.channel ?? row.channel, changes },
     ]);
     const changed = await readPerson(tx, ctx, id);
-    await emitEvents(tx, [personEvent('person.updated', id, { fields: Object.keys(changes), household_id: changed.household?.household_id ?? null })]);
+    const payload = { fields: Object.keys(changes), household_id: changed.household?.household_id ?? null };
+    // a death recorded (no date before, one now) is news of its own; correcting or clearing the date is an update
+    const died = row.death_date === null && updated.death_date !== null;
+    await emitEvents(tx, [personEvent('person.updated', id, payload), ...(died ? [personEvent('person.deceased', id, payload)] : [])]);
     await ctx.audit.recordIn(tx, personEntries(ctx, 'update', [{ id, fields: Object.keys(changes) }]));
     return changed;
   });

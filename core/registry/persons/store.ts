@@ -16,6 +16,8 @@ export interface PersonRow {
   sex: string | null;
   birth_date: string | null;
   birth_date_estimated: boolean;
+  /** null while the person is alive. */
+  death_date: string | null;
   /** The phone number sealed, and its blind index (see sealing.ts). */
   phone_sealed: string | null;
   phone_index: string | null;
@@ -63,6 +65,7 @@ export const PERSON_FIELDS = [
   'sex',
   'birth_date',
   'birth_date_estimated',
+  'death_date',
   'phone_sealed',
   'phone_index',
   'email',
@@ -78,6 +81,7 @@ const JSON_FIELDS = new Set(['disabilities', 'vulnerabilities', 'attributes']);
 const FIELD_TYPES: Record<string, string> = {
   birth_date: 'date',
   birth_date_estimated: 'boolean',
+  death_date: 'date',
   disabilities: 'jsonb',
   vulnerabilities: 'jsonb',
   attributes: 'jsonb',

@@ -15,6 +15,7 @@ export function toPerson(secrets: Secrets, row: PersonRow, identifiers: Identifi
     sex: row.sex,
     birth_date: row.birth_date,
     birth_date_estimated: row.birth_date_estimated,
+    death_date: row.death_date,
     phone: openPhone(secrets, row.id, row.phone_sealed),
     email: row.email,
     preferred_language: row.preferred_language,

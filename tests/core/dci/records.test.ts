@@ -299,4 +299,20 @@ describe.each(dbEngines())('DCI records on %s', (db) => {
       await s.db.query('update household set head_person_id = $2 where id = $1', [H2, Peter]);
     }
   });
+
+  it("carries a person's death date as the spdci Person death_date, in the demographics category", async () => {
+    const { Mary } = s.people;
+    await s.db.query(`update person set death_date = '2024-03-01' where id = $1`, [Mary]);
+    try {
+      const [member] = (await loadRecords(ctx, 'Member', [Mary], () => ALL)) as any[];
+      expect(member.demographic_info.death_date).toBe('2024-03-01');
+      expect(valid(validateMember, member)).toEqual([]);
+      const [named] = (await loadRecords(ctx, 'Member', [Mary], () => new Set<DataCategory>(['name']))) as any[];
+      expect(named.demographic_info.death_date).toBeUndefined();
+      const [demographics] = (await loadRecords(ctx, 'Member', [Mary], () => new Set<DataCategory>(['demographics']))) as any[];
+      expect(demographics.demographic_info.death_date).toBe('2024-03-01');
+    } finally {
+      await s.db.query('update person set death_date = null where id = $1', [Mary]);
+    }
+  });
 });
