@@ -36,7 +36,7 @@ export const HOUSEHOLD_FIELDS: Record<DataCategory, readonly string[]> = {
   contact: [],
   address: ['address', 'location'],
   area: ['area_code'],
-  household: ['household_type', 'head_person_id', 'size', 'members'],
+  household: ['household_type', 'head_person_id', 'size', 'members', 'deregistered_at', 'deregistration_reason'],
   vulnerability: [],
   socioeconomic: ['attributes'],
 };

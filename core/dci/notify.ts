@@ -105,6 +105,10 @@ async function matchingRecords(deps: DciDeps, tx: Db, s: SubscriptionRow, record
       { query_type: s.filter_type, query: filter, response_entity: s.record_type, pagination: { page_size: chunk.length, page_number: 1 } },
       {
         areas: s.areas,
+        // search leaves deregistered households (and their current members) out, so a DEREGISTER event's record
+        // would never match: for DEREGISTER the filter is evaluated over the record as it was deregistered (its
+        // areas and the subscriber's consent still apply); every other event type sees current records only
+        includeDeregistered: s.reg_event_type === 'DEREGISTER',
         personCondition: async (param, column) => {
           const only =
             s.record_type === 'Member'

@@ -11,6 +11,8 @@ export const REGISTRY_TOPICS = [
   'person.updated',
   // a death recorded (death_date set where it was null); it comes with the person.updated of the same change
   'person.deceased',
+  // a household deregistered (POST /households/{id}/deregister): its id, its members' ids and the reason code
+  'household.deregistered',
 ] as const;
 
 export type RegistryTopic = (typeof REGISTRY_TOPICS)[number];

@@ -9,6 +9,7 @@ import { registerHouseholds } from './households/register.js';
 import {
   addMember,
   createHousehold,
+  deregisterHousehold,
   endMembership,
   householdHistory,
   getHousehold,
@@ -100,6 +101,9 @@ export const registryRoutes: Handlers = {
   },
   addHouseholdMember: async (ctx, req, res) => {
     sendVersioned(res, 200, await addMember(ctx, req.params.id, requiredVersion(req), req.body));
+  },
+  deregisterHousehold: async (ctx, req, res) => {
+    sendVersioned(res, 200, await deregisterHousehold(ctx, req.params.id, requiredVersion(req), req.body));
   },
   endHouseholdMembership: async (ctx, req, res) => {
     const household = await endMembership(ctx, req.params.id, req.params.personId, requiredVersion(req), req.query.end_date as string | undefined);

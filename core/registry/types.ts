@@ -99,6 +99,15 @@ export interface Person {
   updated_at: string;
 }
 
+/** Why a household left the registry (openapi/hub.yaml DeregistrationReason; the migration's check). */
+export const DEREGISTRATION_REASONS = ['duplicate', 'moved_abroad', 'all_members_deceased', 'requested_by_household', 'ineligible_data', 'other'] as const;
+export type DeregistrationReason = (typeof DEREGISTRATION_REASONS)[number];
+
+export interface DeregistrationInput {
+  reason: DeregistrationReason;
+  note?: string;
+}
+
 export interface HouseholdSummary {
   id: string;
   version: number;
@@ -108,6 +117,9 @@ export interface HouseholdSummary {
   location: Location | null;
   head_person_id: string | null;
   size: number;
+  /** When the household was deregistered; null while it is active. */
+  deregistered_at: string | null;
+  deregistration_reason: DeregistrationReason | null;
   attributes: Record<string, unknown>;
   channel: Channel;
   created_by: string;

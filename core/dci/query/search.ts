@@ -52,6 +52,11 @@ export interface SearchScope {
    * restriction; 'none' = nothing. For Group searches the column is the household head's id.
    */
   personCondition?: (param: (value: unknown) => string, personIdColumn: string) => Promise<string | null | 'none'>;
+  /**
+   * Deregistered households (and the people whose current household is one) are not current registry records and
+   * are left out, unless this is set: only for matching a DEREGISTER event's records to a subscription (notify.ts).
+   */
+  includeDeregistered?: boolean;
 }
 
 export interface SearchPage {
@@ -84,6 +89,13 @@ const FRAME: Record<Entity, Frame> = {
 const ID: Record<Entity, string> = { Group: 'h.id', Member: 'p.id' };
 // whose consent covers a record: a Member's own; a Group's head of household (who registers for it)
 const CONSENTING_PERSON: Record<Entity, string> = { Group: 'h.head_person_id', Member: 'p.id' };
+// current registry records only: not a deregistered household, nor a person whose current household is one (a
+// self-contained condition, whatever FROM joins; a person in no household stays)
+const ACTIVE: Record<Entity, string> = {
+  Group: 'h.deregistered_at is null',
+  Member: `not exists (select 1 from membership dm join household dh on dh.id = dm.household_id
+    where dm.person_id = p.id and dm.end_date is null and dh.deregistered_at is not null)`,
+};
 
 /** One criteria item's page of record ids (in order) and total count, or its rjct.* code. `secrets` keys the blind index. */
 export async function runSearch(db: Db, criteria: SearchCriteria, scope: SearchScope, settings: SearchSettings, secrets: Secrets): Promise<SearchOutcome> {
@@ -107,6 +119,7 @@ async function search(db: Db, criteria: SearchCriteria, scope: SearchScope, conf
 
   // the caller's areas (core/registry/scope.ts semantics: null = all; a person is seen through their current household)
   const where: string[] = [];
+  if (!scope.includeDeregistered) where.push(ACTIVE[entity]);
   if (scope.areas) {
     const household = entity === 'Group' ? 'h' : householdAlias(c, CURRENT_HOUSEHOLD);
     where.push(areaIn(`${household}.area_code`, c.params.add([...scope.areas], 'text[]')));

@@ -24,7 +24,7 @@ import { personStore } from '../persons/store.js';
 import { decodeCursor, encodeCursor } from '../persons/service.js';
 import { discloseHousehold, discloseHouseholdSummaries, historyRefused, isExternalClient, shownFields as disclosedFields } from '../disclosure.js';
 import { scopeParam } from '../scope.js';
-import type { Household, HouseholdInput, HouseholdPatch, HouseholdSummary, MemberInput, Page } from '../types.js';
+import type { DeregistrationInput, Household, HouseholdInput, HouseholdPatch, HouseholdSummary, MemberInput, Page } from '../types.js';
 import { HEAD, registerHouseholds, type Registration } from './register.js';
 import { householdStore, type HouseholdRow } from './store.js';
 import { toHouseholdSummary, viewHousehold } from './view.js';
@@ -91,13 +91,19 @@ export async function householdHistory(ctx: Ctx, id: string): Promise<HistoryIte
   return items;
 }
 
-/** Locks the household for a change and checks the version the caller edited. */
+/**
+ * Locks the household for a change and checks the version the caller edited. A deregistered household takes no
+ * more changes (409 household.deregistered); its record, memberships and history stay readable.
+ */
 async function lockForChange(tx: Db, ctx: Ctx, id: string, ifMatch: number): Promise<HouseholdRow> {
   const row = await householdStore.byId(tx, id, scopeParam(ctx.principal), true);
   if (!row) throw notFound('household');
   if (row.version !== ifMatch) throw staleVersion('household', row.version);
+  if (row.deregistered_at) throw deregisteredConflict();
   return row;
 }
+
+const deregisteredConflict = () => conflict('household.deregistered', 'The household is deregistered; it takes no more changes.');
 
 const shownFields = (row: Pick<HouseholdRow, 'household_type' | 'address' | 'area_code' | 'latitude' | 'longitude' | 'attributes'>) => ({
   household_type: row.household_type,
@@ -216,5 +222,27 @@ export async function endMembership(ctx: Ctx, id: string, personId: string, ifMa
     const removed = householdEvent('household.member_removed', id, { person_id: personId, end_date: endDate });
     await recordChange(tx, ctx, id, isHead ? { head_person_id: null } : {}, changes, row.channel, removed);
     return changedHousehold(tx, ctx, id, changes, { left: personId });
+  });
+}
+
+/**
+ * Deregisters a household: it leaves the registry (no more changes; DCI searches leave it out) with a reason code.
+ * Its memberships stay as they are, so the record and its history still say who belonged to it. The note goes to
+ * the history row only (free text may name people: never in the event or the logs).
+ */
+export async function deregisterHousehold(ctx: Ctx, id: string, ifMatch: number, input: DeregistrationInput): Promise<Household> {
+  return ctx.db.transaction(async (tx) => {
+    const row = await lockForChange(tx, ctx, id, ifMatch);
+    const { version, deregistered_at } = await householdStore.deregister(tx, id, input.reason, ctx.principal.id);
+    const changes: Changes = {
+      deregistered_at: { from: null, to: deregistered_at.toISOString() },
+      deregistration_reason: { from: null, to: input.reason },
+    };
+    if (input.note !== undefined) changes.deregistration_note = { from: null, to: input.note };
+    await historyStore.insert(tx, [{ entity: 'household', entityId: id, version, changedBy: ctx.principal.id, channel: row.channel, changes }]);
+    const memberIds = (await householdStore.members(tx, id)).map((m) => m.person_id);
+    // ids and the reason code only; notify.ts reads member_ids as the event's Member records
+    await emitEvents(tx, [householdEvent('household.deregistered', id, { member_ids: memberIds, reason: input.reason })]);
+    return changedHousehold(tx, ctx, id, changes);
   });
 }

@@ -2,7 +2,7 @@
 import type { Db } from '../../db/index.js';
 import { insertRows } from '../../db/insert-rows.js';
 import { areaVisible } from '../scope.js';
-import type { Channel } from '../types.js';
+import type { Channel, DeregistrationReason } from '../types.js';
 
 export interface HouseholdRow {
   id: string;
@@ -19,6 +19,8 @@ export interface HouseholdRow {
   updated_by: string;
   created_at: Date;
   updated_at: Date;
+  deregistered_at: Date | null;
+  deregistration_reason: DeregistrationReason | null;
   size: number;
 }
 
@@ -129,6 +131,16 @@ export const householdStore = {
       [id, updatedBy, ...names.map((f) => (f === 'attributes' ? JSON.stringify(fields[f]) : fields[f]))],
     );
     return row.version;
+  },
+
+  /** Marks the household deregistered (the caller holds its row lock and checked it was active); its new version. */
+  async deregister(db: Db, id: string, reason: DeregistrationReason, updatedBy: string): Promise<{ version: number; deregistered_at: Date }> {
+    const [row] = await db.query<{ version: number; deregistered_at: Date }>(
+      `update household set deregistered_at = now(), deregistration_reason = $2, version = version + 1, updated_by = $3, updated_at = now()
+       where id = $1 and deregistered_at is null returning version, deregistered_at`,
+      [id, reason, updatedBy],
+    );
+    return row;
   },
 
   async endMembership(db: Db, householdId: string, personId: string, endDate: string): Promise<boolean> {

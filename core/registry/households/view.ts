@@ -16,6 +16,8 @@ export function toHouseholdSummary(row: HouseholdRow): HouseholdSummary {
     location: row.latitude === null || row.longitude === null ? null : { latitude: row.latitude, longitude: row.longitude },
     head_person_id: row.head_person_id,
     size: row.size,
+    deregistered_at: row.deregistered_at ? row.deregistered_at.toISOString() : null,
+    deregistration_reason: row.deregistration_reason,
     attributes: row.attributes,
     channel: row.channel,
     created_by: row.created_by,

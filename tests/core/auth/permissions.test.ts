@@ -42,6 +42,7 @@ const CALLS: Record<string, Call> = {
   getHouseholdHistory: (f) => ({ method: 'GET', path: `/api/v1/households/${f.householdId}/history` }),
   addHouseholdMember: (f) => ({ method: 'POST', path: `/api/v1/households/${f.householdId}/members`, body: { relationship: 'SON', person: aPerson() }, ifMatch: 999 }),
   endHouseholdMembership: (f) => ({ method: 'DELETE', path: `/api/v1/households/${f.householdId}/members/${f.personId}`, ifMatch: 999 }),
+  deregisterHousehold: (f) => ({ method: 'POST', path: `/api/v1/households/${f.householdId}/deregister`, body: { reason: 'duplicate' }, ifMatch: 999 }),
   listUsers: () => ({ method: 'GET', path: '/api/v1/users' }),
   createUser: () => ({ method: 'POST', path: '/api/v1/users', body: { username: `p${fresh()}`, roles: ['policymaker'] } }),
   getUser: (f) => ({ method: 'GET', path: `/api/v1/users/${f.userId}` }),
