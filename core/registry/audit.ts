@@ -11,7 +11,7 @@ export const PERSON_SHOWN = [
   'given_name', 'family_name', 'other_names', 'sex', 'birth_date', 'birth_date_estimated', 'death_date', 'phone', 'email',
   'preferred_language', 'disabilities', 'vulnerabilities', 'attributes', 'identifiers', 'household',
 ] as const;
-export const HOUSEHOLD_SUMMARY_SHOWN = ['household_type', 'address', 'area_code', 'location', 'head_person_id', 'attributes'] as const;
+export const HOUSEHOLD_SUMMARY_SHOWN = ['household_type', 'address', 'area_code', 'location', 'head_person_id', 'attributes', 'deregistered_at', 'deregistration_reason'] as const;
 /** A household read also shows every member's person record. */
 export const HOUSEHOLD_SHOWN = [...HOUSEHOLD_SUMMARY_SHOWN, 'members'] as const;
 export const HISTORY_SHOWN = ['history'] as const;

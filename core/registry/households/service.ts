@@ -95,11 +95,11 @@ export async function householdHistory(ctx: Ctx, id: string): Promise<HistoryIte
  * Locks the household for a change and checks the version the caller edited. A deregistered household takes no
  * more changes (409 household.deregistered); its record, memberships and history stay readable.
  */
-async function lockForChange(tx: Db, ctx: Ctx, id: string, ifMatch: number): Promise<HouseholdRow> {
+async function lockForChange(tx: Db, ctx: Ctx, id: string, ifMatch: number, { evenIfDeregistered = false } = {}): Promise<HouseholdRow> {
   const row = await householdStore.byId(tx, id, scopeParam(ctx.principal), true);
   if (!row) throw notFound('household');
   if (row.version !== ifMatch) throw staleVersion('household', row.version);
-  if (row.deregistered_at) throw deregisteredConflict();
+  if (row.deregistered_at && !evenIfDeregistered) throw deregisteredConflict();
   return row;
 }
 
@@ -205,7 +205,8 @@ export async function addMember(ctx: Ctx, id: string, ifMatch: number, member: M
 
 export async function endMembership(ctx: Ctx, id: string, personId: string, ifMatch: number, endDate = today()): Promise<Household> {
   return ctx.db.transaction(async (tx) => {
-    const row = await lockForChange(tx, ctx, id, ifMatch);
+    // people leave a deregistered household too, so they can be registered in another one
+    const row = await lockForChange(tx, ctx, id, ifMatch, { evenIfDeregistered: true });
     const before = await householdStore.members(tx, id);
     const leaving = before.find((m) => m.person_id === personId);
     if (!leaving) throw new HubError(404, 'member.not_found', 'The person is not a current member of this household.');

@@ -114,7 +114,7 @@ describe.each(dbEngines())('household deregistration on %s', (db) => {
     expect((await t.get(`/api/v1/households/${household.id}`, { headers: officer })).body.deregistered_at).toBeNull();
   });
 
-  it('refuses later changes with 409 household.deregistered: PATCH, adding and ending a membership', async () => {
+  it('refuses later changes with 409 household.deregistered (PATCH, adding a member), but lets members leave', async () => {
     const household = await register();
     const done = await t.post(`/api/v1/households/${household.id}/deregister`, { reason: 'requested_by_household' }, { headers: officer, ifMatch: household.version });
     expect(done.status).toBe(200);
@@ -126,12 +126,19 @@ describe.each(dbEngines())('household deregistration on %s', (db) => {
     const add = await t.post(`/api/v1/households/${household.id}/members`, { relationship: 'SON', person: aPerson() }, { headers: officer, ifMatch: version });
     expect(add.status).toBe(409);
     expect(add.body.code).toBe('household.deregistered');
-    const end = await t.delete(`/api/v1/households/${household.id}/members/${household.members[2].person_id}`, { headers: officer, ifMatch: version });
-    expect(end.status).toBe(409);
-    expect(end.body.code).toBe('household.deregistered');
-
     const read = (await t.get(`/api/v1/households/${household.id}`, { headers: officer })).body;
     expect(read).toMatchObject({ version, address: household.address, size: 3, deregistration_reason: 'requested_by_household' });
+
+    // a member leaves, and can then be registered in another household
+    const leaver = household.members[2].person_id;
+    const end = await t.delete(`/api/v1/households/${household.id}/members/${leaver}`, { headers: officer, ifMatch: version });
+    expect(end.status).toBe(200);
+    expect(end.body.size).toBe(2);
+    const other = await register();
+    // a person in no household is outside every area, so an officer of all areas places them
+    const national = (await t.as(['registry_officer'])).headers;
+    const joined = await t.post(`/api/v1/households/${other.id}/members`, { relationship: 'DAU', person_id: leaver }, { headers: national, ifMatch: other.version });
+    expect(joined.status).toBe(200);
   });
 
   it('keeps the two columns together in the database itself', async () => {
