@@ -3,11 +3,11 @@
 // {errors: [{code, message}]}, unreadable or refused messages as an ACK with ack_status ERR (never problem+json).
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Authenticator } from '../auth/authenticate.js';
+import { authorize } from '../server/authorize.js';
 import { requestContext } from '../server/context.js';
 import { HubError } from '../server/errors.js';
 import type { ApiRequest, Handlers } from '../server/handlers.js';
 import type { Api } from '../server/openapi.js';
-import { OPEN_ACCESS_PRINCIPAL } from '../server/principal.js';
 import type { RateLimiter } from '../server/protection.js';
 import { ack, DciError, newId } from './envelope.js';
 import type { DciDeps } from './transactions.js';
@@ -45,10 +45,7 @@ export function dciRouter(deps: DciRouterDeps): express.Router {
       }
       const { operation, params } = match;
       res.locals.route = operation.path;
-      const principal = operation.scopes === null ? OPEN_ACCESS_PRINCIPAL : await deps.authenticate(req.headers);
-      if (operation.scopes !== null) await deps.limiter.check('principal', principal.id);
-      const missing = (operation.scopes ?? []).filter((s) => !principal.scopes.has(s));
-      if (missing.length) throw new HubError(403, 'auth.forbidden', `This operation needs the scope ${missing.join(', ')}.`);
+      const principal = await authorize(deps, operation, req.headers);
       if (!req.is(['application/json', 'application/*+json'])) throw new HubError(415, 'request.unsupported_media_type', 'Send the message as application/json.');
       // on a copy: validation fills in defaults, and the signature covers the message exactly as it was sent
       const validation = api.validateRequest({ method: req.method, path: req.path, headers: req.headers, query: req.query as Record<string, unknown>, body: structuredClone(req.body) }, operation);

@@ -10,13 +10,13 @@ import type { Db } from '../db/index.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { Secrets } from '../keys/secrets.js';
 import type { Logger } from '../log.js';
+import { authorize } from './authorize.js';
 import { requestContext } from './context.js';
-import { forbidden, HubError, invalid, problemHandler } from './errors.js';
+import { HubError, invalid, problemHandler } from './errors.js';
 import type { ApiRequest, Handlers } from './handlers.js';
 import type { HttpMetrics } from './metrics.js';
 import { corsAllowList, ipRateLimit, securityHeaders, type RateLimiter } from './protection.js';
 import type { Api, ApiOperation } from './openapi.js';
-import { OPEN_ACCESS_PRINCIPAL, type Principal } from './principal.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -92,9 +92,7 @@ export function createApp(deps: AppDeps): express.Express {
       }
       const { operation, params } = match;
       res.locals.route = operation.path;
-      const principal = operation.scopes === null ? OPEN_ACCESS_PRINCIPAL : await deps.authenticate(req.headers);
-      if (operation.scopes !== null) await deps.limiter.check('principal', principal.id);
-      requireScopes(operation, principal);
+      const principal = await authorize(deps, operation, req.headers);
       requireJsonBody(req, operation);
       const validation = api.validateRequest(
         { method: req.method, path: req.path, headers: req.headers, query: req.query as Record<string, unknown>, body: req.body },
@@ -117,18 +115,6 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(problemHandler);
   return app;
-}
-
-// what a token from a one-time password may still do
-const PASSWORD_CHANGE_OPERATIONS = new Set(['getMe', 'changeMyPassword']);
-
-function requireScopes(operation: ApiOperation, principal: Principal): void {
-  if (principal.passwordChangeRequired && !PASSWORD_CHANGE_OPERATIONS.has(operation.operationId)) {
-    throw new HubError(403, 'auth.password_change_required', 'Change your one-time password first (POST /api/v1/me/password), then sign in again.');
-  }
-  if (operation.scopes === null || operation.scopes.length === 0) return;
-  const missing = operation.scopes.filter((scope) => !principal.scopes.has(scope));
-  if (missing.length) throw forbidden(`This operation needs the scope ${missing.join(', ')}.`);
 }
 
 function requireJsonBody(req: Request, operation: ApiOperation): void {
