@@ -68,8 +68,10 @@ export async function sealMessage(
   receiverClientId: string | undefined,
   header: Record<string, unknown>,
   message: unknown,
+  /** The receiver's settings when the caller has them already (null: it has none); read otherwise. */
+  known?: DciClientSettings | null,
 ) {
-  const settings = receiverClientId ? await dciClientSettings(deps.db, receiverClientId) : undefined;
+  const settings = known !== undefined ? known : receiverClientId ? await dciClientSettings(deps.db, receiverClientId) : undefined;
   let body = message;
   let head = header;
   if (message !== undefined && settings?.encryptResponses && settings.encryptionKey) {

@@ -36,7 +36,7 @@ async function sendRejected(ctx: Ctx, res: Response, opened: OpenedMessage, acti
     status_reason_code: rejection.code,
     status_reason_message: rejection.message,
   });
-  res.status(200).json(await sealMessage(ctx, opened.clientId, header, undefined));
+  res.status(200).json(await sealMessage(ctx, opened.clientId, header, undefined, opened.settings ?? null));
 }
 
 const referenceIds = (items: Message[]) => items.map((i) => i?.reference_id).filter((r): r is string => typeof r === 'string');
@@ -53,7 +53,7 @@ export const dciRoutes: Handlers = {
     const answer = await searchBatch(ctx, message);
     const n = answer.search_response.length;
     const header = callbackHeader(opened.header, 'on-search', hubSenderId(ctx.config), { total_count: n, completed_count: n });
-    res.status(200).json(await sealMessage(ctx, opened.clientId, header, answer));
+    res.status(200).json(await sealMessage(ctx, opened.clientId, header, answer, opened.settings ?? null));
   },
 
   async post_reg_search(ctx, req, res) {
@@ -121,7 +121,7 @@ export const dciRoutes: Handlers = {
     });
     if (res.headersSent) return;
     const { header, body } = await statusAnswer(ctx, ctx.db, opened, message);
-    res.status(200).json(await sealMessage(ctx, opened.clientId, header, body));
+    res.status(200).json(await sealMessage(ctx, opened.clientId, header, body, opened.settings ?? null));
   },
 
   async post_reg_txnstatus(ctx, req, res) {
