@@ -10,7 +10,8 @@ import { scopesOf } from '../../../core/auth/roles.js';
 import { issueAccessToken } from '../../../core/auth/tokens.js';
 import { systemContext } from '../../../core/server/context.js';
 import { SYSTEM_PRINCIPAL } from '../../../core/server/principal.js';
-import type { TestHub } from '../../helpers/test-hub.js';
+import type { DbEngineName } from '../../helpers/services.js';
+import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 
 export const ALL_CATEGORIES: DataCategory[] = ['name', 'identifiers', 'demographics', 'contact', 'address', 'area', 'household', 'vulnerability', 'socioeconomic'];
 
@@ -122,3 +123,40 @@ export async function dciPost(t: TestHub, path: string, body: unknown, headers: 
   }
   return res;
 }
+
+/**
+ * The setting of the subscription suites: a hub (authentication on, fast delivery retries) with the areas AM-R1,
+ * AM-R1-D1 and AM-R1-D2, an SPMIS client limited to AM-R1-D1 under a public-task agreement for ELIG, and its callback
+ * server; subscribe, settle (outbox, schedules and deliveries done) and the notifies of one subscription.
+ */
+export async function subscriptionSetting(db: DbEngineName) {
+  const t = await startTestHub({ db, env: { SRHUB_AUTH: 'on', SRHUB_DELIVERY_BASE_DELAY_MS: '20', SRHUB_DELIVERY_MAX_DELAY_MS: '100' } });
+  const admin = (await t.as(['administrator'])).headers;
+  await t.post('/api/v1/admin-areas', { code: 'AM-R1', name: 'R1' }, { headers: admin });
+  for (const d of ['D1', 'D2']) await t.post('/api/v1/admin-areas', { code: `AM-R1-${d}`, name: d, parent_code: 'AM-R1' }, { headers: admin });
+  const client = await aClient(t, ['dci_client'], ['AM-R1-D1']);
+  await publicTask(t, 'ELIG', [client.clientId]);
+  const cb = await callbackServer();
+  return {
+    t,
+    admin,
+    client,
+    cb,
+    subscribe: (items: object[]) =>
+      dciPost(t, '/registry/subscribe', { header: header('subscribe', client.clientId, items.length, { sender_uri: `${cb.url}/on-subscribe` }), message: { transaction_id: randomUUID(), subscribe_request: items } }, client.headers),
+    /** Lets the outbox, the schedules and the delivery worker finish what is due. */
+    async settle() {
+      await t.hub.outbox.drain();
+      await t.hub.dci.runSchedules();
+      await t.hub.deliveries.drain();
+    },
+    /** The notifies sent for one subscription (its code is the message's transaction_id), or all of them. */
+    notifies: (code?: string) => cb.received.filter((r) => r.path.endsWith('/notify') && (code === undefined || r.body.message.transaction_id === code)),
+    async stop() {
+      await cb.close();
+      await t.stop();
+    },
+  };
+}
+
+export type SubscriptionSetting = Awaited<ReturnType<typeof subscriptionSetting>>;

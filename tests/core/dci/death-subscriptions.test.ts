@@ -1,31 +1,23 @@
 // DEATH subscriptions: recording a person's death (PATCH death_date) reaches a DEATH subscriber as exactly one
 // notify, with the record carrying the death date; other changes (before the death, a correction after it) reach
 // only UPDATE subscribers, and people outside the subscriber's areas are not notified at all.
-import { randomUUID } from 'node:crypto';
 import { aHousehold, aPerson } from '../../helpers/registry-data.js';
 import { dbEngines } from '../../helpers/services.js';
-import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
-import { aClient, callbackServer, dciPost, header, publicTask } from './dci-helpers.js';
+import type { TestHub } from '../../helpers/test-hub.js';
+import { subscriptionSetting, type callbackServer, type SubscriptionSetting } from './dci-helpers.js';
 
 describe.each(dbEngines())('DCI DEATH subscriptions on %s', (db) => {
   let t: TestHub;
   let admin: Record<string, string>;
-  let client: Awaited<ReturnType<typeof aClient>>;
   let cb: Awaited<ReturnType<typeof callbackServer>>;
 
+  let setting: SubscriptionSetting;
+
   beforeAll(async () => {
-    t = await startTestHub({ db, env: { SRHUB_AUTH: 'on', SRHUB_DELIVERY_BASE_DELAY_MS: '20', SRHUB_DELIVERY_MAX_DELAY_MS: '100' } });
-    admin = (await t.as(['administrator'])).headers;
-    await t.post('/api/v1/admin-areas', { code: 'AM-R1', name: 'R1' }, { headers: admin });
-    for (const d of ['D1', 'D2']) await t.post('/api/v1/admin-areas', { code: `AM-R1-${d}`, name: d, parent_code: 'AM-R1' }, { headers: admin });
-    client = await aClient(t, ['dci_client'], ['AM-R1-D1']);
-    await publicTask(t, 'ELIG', [client.clientId]);
-    cb = await callbackServer();
+    setting = await subscriptionSetting(db);
+    ({ t, admin, cb } = setting);
   });
-  afterAll(async () => {
-    await cb?.close();
-    await t?.stop();
-  });
+  afterAll(() => setting?.stop());
 
   const men = { expression: { collection: 'Member', query: { sex: { $eq: 'male' } } } };
   const subscribeItem = (reference_id: string, criteria: Record<string, unknown>) => ({
@@ -33,15 +25,9 @@ describe.each(dbEngines())('DCI DEATH subscriptions on %s', (db) => {
     timestamp: new Date().toISOString(),
     subscribe_criteria: { authorize: { purpose: { code: 'ELIG' } }, ...criteria },
   });
-  const subscribe = (items: object[]) =>
-    dciPost(t, '/registry/subscribe', { header: header('subscribe', client.clientId, items.length, { sender_uri: `${cb.url}/on-subscribe` }), message: { transaction_id: randomUUID(), subscribe_request: items } }, client.headers);
-  const settle = async () => {
-    await t.hub.outbox.drain();
-    await t.hub.dci.runSchedules();
-    await t.hub.deliveries.drain();
-  };
-  /** The notifies sent for one subscription (its code is the message's transaction_id). */
-  const notifiesOf = (code: string) => cb.received.filter((r) => r.path.endsWith('/notify') && r.body.message.transaction_id === code);
+  const subscribe = (items: object[]) => setting.subscribe(items);
+  const settle = () => setting.settle();
+  const notifiesOf = (code: string) => setting.notifies(code);
   const patchPerson = async (id: string, patch: Record<string, unknown>) => {
     const current = await t.get(`/api/v1/persons/${id}`, { headers: admin });
     const res = await t.patch(`/api/v1/persons/${id}`, patch, { headers: admin, ifMatch: current.body.version });

@@ -2,11 +2,10 @@
 // subscriber as exactly one notify per record its filter selects (the household; its matching members), though DCI
 // searches no longer find the household or its members; UPDATE subscribers hear nothing of it, and households outside
 // the subscriber's areas are not notified at all.
-import { randomUUID } from 'node:crypto';
 import { aHousehold, aPerson, uin } from '../../helpers/registry-data.js';
 import { dbEngines } from '../../helpers/services.js';
-import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
-import { aClient, callbackServer, dciPost, header, idQuery, publicTask, searchItem, searchMessage } from './dci-helpers.js';
+import type { TestHub } from '../../helpers/test-hub.js';
+import { aClient, dciPost, idQuery, publicTask, searchItem, searchMessage, subscriptionSetting, type callbackServer, type SubscriptionSetting } from './dci-helpers.js';
 
 const PURPOSE = { consent: { '@type': 'Consent', purpose: { code: 'ELIG' } } };
 
@@ -16,19 +15,13 @@ describe.each(dbEngines())('DCI DEREGISTER subscriptions on %s', (db) => {
   let client: Awaited<ReturnType<typeof aClient>>;
   let cb: Awaited<ReturnType<typeof callbackServer>>;
 
+  let setting: SubscriptionSetting;
+
   beforeAll(async () => {
-    t = await startTestHub({ db, env: { SRHUB_AUTH: 'on', SRHUB_DELIVERY_BASE_DELAY_MS: '20', SRHUB_DELIVERY_MAX_DELAY_MS: '100' } });
-    admin = (await t.as(['administrator'])).headers;
-    await t.post('/api/v1/admin-areas', { code: 'AM-R1', name: 'R1' }, { headers: admin });
-    for (const d of ['D1', 'D2']) await t.post('/api/v1/admin-areas', { code: `AM-R1-${d}`, name: d, parent_code: 'AM-R1' }, { headers: admin });
-    client = await aClient(t, ['dci_client'], ['AM-R1-D1']);
-    await publicTask(t, 'ELIG', [client.clientId]);
-    cb = await callbackServer();
+    setting = await subscriptionSetting(db);
+    ({ t, admin, client, cb } = setting);
   });
-  afterAll(async () => {
-    await cb?.close();
-    await t?.stop();
-  });
+  afterAll(() => setting?.stop());
 
   const men = { expression: { collection: 'Member', query: { sex: { $eq: 'male' } } } };
   const subscribeItem = (reference_id: string, criteria: Record<string, unknown>) => ({
@@ -36,14 +29,9 @@ describe.each(dbEngines())('DCI DEREGISTER subscriptions on %s', (db) => {
     timestamp: new Date().toISOString(),
     subscribe_criteria: { authorize: { purpose: { code: 'ELIG' } }, ...criteria },
   });
-  const subscribe = (items: object[]) =>
-    dciPost(t, '/registry/subscribe', { header: header('subscribe', client.clientId, items.length, { sender_uri: `${cb.url}/on-subscribe` }), message: { transaction_id: randomUUID(), subscribe_request: items } }, client.headers);
-  const settle = async () => {
-    await t.hub.outbox.drain();
-    await t.hub.dci.runSchedules();
-    await t.hub.deliveries.drain();
-  };
-  const notifiesOf = (code: string) => cb.received.filter((r) => r.path.endsWith('/notify') && r.body.message.transaction_id === code);
+  const subscribe = (items: object[]) => setting.subscribe(items);
+  const settle = () => setting.settle();
+  const notifiesOf = (code: string) => setting.notifies(code);
   const search = async (criteria: Record<string, unknown>, as: { clientId: string; headers: Record<string, string> } = client) => {
     const res = await dciPost(t, '/registry/sync/search', searchMessage(as.clientId, [searchItem('s', criteria)]), as.headers);
     expect(res.status).toBe(200);

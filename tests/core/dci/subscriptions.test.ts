@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { verifyEnvelope } from '../../../core/dci/signature.js';
 import { aHousehold, aPerson } from '../../helpers/registry-data.js';
 import { dbEngines } from '../../helpers/services.js';
-import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
-import { aClient, callbackServer, dciPost, header, publicTask } from './dci-helpers.js';
+import type { TestHub } from '../../helpers/test-hub.js';
+import { aClient, dciPost, header, subscriptionSetting, type callbackServer, type SubscriptionSetting } from './dci-helpers.js';
 
 describe.each(dbEngines())('DCI subscriptions on %s', (db) => {
   let t: TestHub;
@@ -13,35 +13,23 @@ describe.each(dbEngines())('DCI subscriptions on %s', (db) => {
   let client: Awaited<ReturnType<typeof aClient>>;
   let cb: Awaited<ReturnType<typeof callbackServer>>;
 
+  let setting: SubscriptionSetting;
+
   beforeAll(async () => {
-    t = await startTestHub({ db, env: { SRHUB_AUTH: 'on', SRHUB_DELIVERY_BASE_DELAY_MS: '20', SRHUB_DELIVERY_MAX_DELAY_MS: '100' } });
-    admin = (await t.as(['administrator'])).headers;
-    await t.post('/api/v1/admin-areas', { code: 'AM-R1', name: 'R1' }, { headers: admin });
-    for (const d of ['D1', 'D2']) await t.post('/api/v1/admin-areas', { code: `AM-R1-${d}`, name: d, parent_code: 'AM-R1' }, { headers: admin });
-    client = await aClient(t, ['dci_client'], ['AM-R1-D1']);
-    await publicTask(t, 'ELIG', [client.clientId]);
-    cb = await callbackServer();
+    setting = await subscriptionSetting(db);
+    ({ t, admin, client, cb } = setting);
   });
-  afterAll(async () => {
-    await cb.close();
-    await t.stop();
-  });
+  afterAll(() => setting?.stop());
 
   const subscribeItem = (reference_id: string, criteria: Record<string, unknown>) => ({
     reference_id,
     timestamp: new Date().toISOString(),
     subscribe_criteria: { authorize: { purpose: { code: 'ELIG' } }, notify_record_type: 'Group', ...criteria },
   });
-  const subscribe = (items: object[]) =>
-    dciPost(t, '/registry/subscribe', { header: header('subscribe', client.clientId, items.length, { sender_uri: `${cb.url}/on-subscribe` }), message: { transaction_id: randomUUID(), subscribe_request: items } }, client.headers);
+  const subscribe = (items: object[]) => setting.subscribe(items);
   const bigHouseholds = [{ seq_num: 1, expression1: { attribute_name: 'group_size', operator: 'ge', attribute_value: 3 } }];
-  /** Lets the outbox and the delivery worker finish what is due. */
-  const settle = async () => {
-    await t.hub.outbox.drain();
-    await t.hub.dci.runSchedules();
-    await t.hub.deliveries.drain();
-  };
-  const notifies = () => cb.received.filter((r) => r.path.endsWith('/notify'));
+  const settle = () => setting.settle();
+  const notifies = () => setting.notifies();
 
   it('subscribes, answers on-subscribe, and notifies each matching registration once, signed', async () => {
     const res = await subscribe([
