@@ -97,4 +97,18 @@ describe('DCI signatures and encryption through the API', () => {
       await t.hub.db.query('update dci_client set encryption_jwk = null, encrypt_responses = false where client_id = $1', [client.clientId]);
     }
   });
+
+  it('holds a person signed in with a one-time password to changing it, as the hub API does', async () => {
+    const admin = (await t.as(['administrator'])).headers;
+    const created = await t.post('/api/v1/users', { username: `otp-${uin()}`, roles: ['program_officer'] }, { headers: admin });
+    expect(created.status).toBe(201);
+    const signIn = await fetch(`${t.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password', username: created.body.username, password: created.body.one_time_password }).toString(),
+    }).then((r) => r.json() as Promise<{ access_token: string }>);
+    const res = await t.post('/registry/sync/search', searchMessage(created.body.username, [searchItem('s', idQuery(id))]), { headers: { authorization: `Bearer ${signIn.access_token}` } });
+    expect(res.status).toBe(403);
+    expect(res.body.errors[0]).toMatchObject({ code: 'err.request.forbidden', message: expect.stringMatching(/one-time password/) });
+  });
 });
