@@ -5,7 +5,7 @@ import { sqlState } from '../db/db.js';
 import { registerHouseholds } from '../registry/households/register.js';
 import type { Ctx } from '../server/context.js';
 import type { FieldError } from '../server/errors.js';
-import { HUB_API_FILE } from '../server/hub.js';
+import { loadHubDocument } from '../server/hub-document.js';
 import { Api } from '../server/openapi.js';
 import { CsvError, readCsvFile, type CsvRecord } from './csv-parser.js';
 import { CSV_COLUMNS, readHeader, readHouseholds, type CsvHousehold, type RowError } from './households-csv.js';
@@ -22,7 +22,7 @@ export interface ImportOptions {
 let hubApi: Promise<Api> | undefined;
 
 function loadApi(): Promise<Api> {
-  hubApi ??= Api.load(HUB_API_FILE).catch((err) => {
+  hubApi ??= loadHubDocument().then((document) => Api.load(document)).catch((err) => {
     hubApi = undefined;
     throw err;
   });

@@ -1,7 +1,7 @@
 // The API reference: the documents as YAML and JSON, and a page rendered from them on the server (no CDN, no
 // browser bundle to download).
-import { readFile } from 'node:fs/promises';
 import express from 'express';
+import { stringify } from 'yaml';
 import type { Api } from './openapi.js';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -51,9 +51,10 @@ ${body ? `<details><summary>request body schema</summary><pre>${esc(JSON.stringi
 <table>${Object.entries(op.responses ?? {}).map(([status, r]) => `<tr><td>${esc(status)}</td><td>${esc(r.description)}</td></tr>`).join('')}</table></div>`;
 }
 
-export async function docsRoutes(api: Api, yamlFile: string): Promise<express.Router> {
+/** The reference page and the merged document (hub.yaml with its parts) as YAML and JSON. */
+export function docsRoutes(api: Api, document: object): express.Router {
   const router = express.Router();
-  const yaml = await readFile(yamlFile, 'utf8');
+  const yaml = stringify(document);
   const page = renderReference(api.document as Doc);
   router.get('/docs', (_req, res) => {
     res.locals.route = '/docs';
@@ -65,7 +66,7 @@ export async function docsRoutes(api: Api, yamlFile: string): Promise<express.Ro
   });
   router.get('/openapi/hub.json', (_req, res) => {
     res.locals.route = '/openapi/hub.json';
-    res.json(api.document);
+    res.json(document);
   });
   return router;
 }

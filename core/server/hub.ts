@@ -1,8 +1,6 @@
 // Starts the hub: database (migrated), cache and bus, the API, the HTTP server; stops them in reverse order.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createAudit, type Audit } from '../audit/audit.js';
 import { auditRoutes } from '../audit/routes.js';
 import { createAuthenticator } from '../auth/authenticate.js';
@@ -26,6 +24,7 @@ import { registryRoutes } from '../registry/routes.js';
 import { createApp } from './app.js';
 import { systemContext } from './context.js';
 import { docsRoutes } from './docs.js';
+import { loadHubDocument } from './hub-document.js';
 import type { Handlers } from './handlers.js';
 import { createMetrics, type HttpMetrics } from './metrics.js';
 import { expireIdempotencyKeys } from './idempotency.js';
@@ -34,7 +33,6 @@ import { operationsRoutes } from './operations.js';
 import { SYSTEM_PRINCIPAL } from './principal.js';
 import { rateLimiter } from './protection.js';
 
-export const HUB_API_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../openapi/hub.yaml');
 
 export interface Hub {
   url: string;
@@ -72,7 +70,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     closers.push(() => audit.stop());
     const { cache, bus } = await initCache(config);
     closers.push(() => cache.close(), () => bus.close());
-    const api = await Api.load(HUB_API_FILE);
+    const api = await Api.load(await loadHubDocument());
     const metrics = createMetrics();
     const keys = new KeyStore(db, secrets.masterKey);
     await keys.signingKey(); // the first start creates the hub's signing key
@@ -99,7 +97,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
       metrics,
       authenticate,
       limiter,
-      extraRoutes: await docsRoutes(api, HUB_API_FILE),
+      extraRoutes: docsRoutes(api, await loadHubDocument()),
       dci: dci.router,
     });
     const server = await listen(app, config.port, config.host);

@@ -50,8 +50,9 @@ export class Api {
     }
   }
 
-  static async load(file: string): Promise<Api> {
-    const definition = parseYaml(await readFile(file, 'utf8'));
+  /** Loads a document from a file, or takes one already parsed (the hub's, merged from its parts). */
+  static async load(source: string | object): Promise<Api> {
+    const definition = typeof source === 'string' ? parseYaml(await readFile(source, 'utf8')) : source;
     const backend = new OpenAPIBackend({
       definition,
       strict: true,

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { parse } from 'yaml';
-import { HUB_API_FILE, routeMaps } from '../../core/server/hub.js';
+import { loadHubDocument } from '../../core/server/hub-document.js';
+import { routeMaps } from '../../core/server/hub.js';
 import { Api } from '../../core/server/openapi.js';
 import { dciRoutes } from '../../core/dci/routes.js';
 import { DCI_API_FILE } from '../../core/dci/schemas.js';
@@ -11,8 +12,8 @@ describe('openapi/hub.yaml', () => {
   let document: any;
   let api: Api;
   beforeAll(async () => {
-    document = parse(await readFile(HUB_API_FILE, 'utf8'));
-    api = await Api.load(HUB_API_FILE);
+    document = await loadHubDocument();
+    api = await Api.load(await loadHubDocument());
   });
 
   it('is a valid OpenAPI 3.1 document', async () => {

@@ -3,7 +3,7 @@ import { generateHouseholds } from '../../../core/seed/households.js';
 import { IdentifierSequence, permute } from '../../../core/seed/identifiers.js';
 import { Random } from '../../../core/seed/random.js';
 import { Api } from '../../../core/server/openapi.js';
-import { HUB_API_FILE } from '../../../core/server/hub.js';
+import { loadHubDocument } from '../../../core/server/hub-document.js';
 import type { HouseholdInput } from '../../../core/registry/types.js';
 
 const AS_OF = '2026-03-01';
@@ -117,7 +117,7 @@ describe('the synthetic population', () => {
   });
 
   it('is valid input of the bulk registration API', async () => {
-    const api = await Api.load(HUB_API_FILE);
+    const api = await Api.load(await loadHubDocument());
     expect(api.validateBody('bulkCreateHouseholds', { households: structuredClone(large.slice(0, 10000)) })).toEqual([]);
     const areaCode = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
     for (const area of areasOf(AMARU)) expect(area.code).toMatch(areaCode);
