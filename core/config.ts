@@ -1,5 +1,6 @@
 // One typed configuration object, read from the environment and checked before anything starts.
 import path from 'node:path';
+import { DEFAULT_CHANGE_RULES, parseChangeRules, type ChangeRule } from './workflow/rules.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -21,6 +22,8 @@ export interface Config {
   dciAttributes: string[];
   /** DCI callback URLs and jwks_uri may use http (not only https) beyond localhost: demos only (SRHUB_DCI_ALLOW_HTTP_CALLBACKS). */
   dciAllowHttpCallbacks: boolean;
+  /** Hosts, addresses and CIDR ranges outgoing requests may reach although private or loopback (SRHUB_EGRESS_ALLOW; "loopback" = this machine). */
+  egressAllow: string[];
   /** Where the DCI API is served: '' (paths are /registry/...) or a prefix such as /dci (SRHUB_DCI_BASE_PATH). */
   dciBasePath: string;
   /** The hub's sender_id in the DCI messages it sends (SRHUB_DCI_SENDER_ID; default: the host of the public URL). */
@@ -44,6 +47,15 @@ export interface Config {
   outboxRetentionDays: number;
   /** express's `trust proxy`: which proxies' X-Forwarded-For to believe for the caller's address. */
   trustProxy?: string;
+  /** Where the connectors are (SRHUB_CONNECTORS_DIR; default the connectors/ folder of the source tree). */
+  connectorsDir?: string;
+  /** Largest attachment a field app may upload (SRHUB_SYNC_ATTACHMENT_MAX), and largest chunk per request (SRHUB_SYNC_CHUNK_MAX). */
+  syncAttachmentMaxBytes: number;
+  syncChunkMaxBytes: number;
+  /** The registration workflow (docs/workflow.md): auto-registration of verified cases, check timeout, change rules. */
+  workflow: { autoRegister: boolean; checkTimeoutMs: number; changeRules: ChangeRule[] };
+  /** Reports (core/reports): smallest count shown, dashboard cache lifetime, data-quality evaluation interval. */
+  reports: { minCell: number; dashboardTtlSeconds: number; qualityCheckMinutes: number };
 }
 
 /** An external OpenID provider whose tokens the hub accepts (SRHUB_TRUSTED_ISSUERS, a JSON array). */
@@ -72,6 +84,9 @@ export const REGISTRY_ID_TYPE = 'SRID';
 type Env = Record<string, string | undefined>;
 
 /** Reads the configuration; throws ConfigError naming every variable with a bad value. */
+// a host name, an IPv4 or IPv6 address with an optional prefix length, or "loopback"
+const EGRESS_ENTRY = /^(loopback|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\d{1,3}(\.\d{1,3}){3}(\/([0-9]|[12][0-9]|3[0-2]))?|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(\/([0-9]{1,2}|1[01][0-9]|12[0-8]))?)$/;
+
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const read = new EnvReader(env, problems);
@@ -91,6 +106,7 @@ export function loadConfig(env: Env = process.env): Config {
     idTypes: [...STANDARD_ID_TYPES, ...read.list('SRHUB_ID_TYPES', /^[A-Z][A-Z0-9_]{1,31}$/)],
     dciAttributes: read.list('SRHUB_DCI_ATTRIBUTES', /^[a-z][a-z0-9_]{0,63}$/),
     dciAllowHttpCallbacks: read.bool('SRHUB_DCI_ALLOW_HTTP_CALLBACKS', false),
+    egressAllow: read.list('SRHUB_EGRESS_ALLOW', EGRESS_ENTRY),
     dciBasePath: read.string('SRHUB_DCI_BASE_PATH', '').replace(/\/+$/, '').replace(/^(?=[^/])/, '/'),
     dciSenderId: read.string('SRHUB_DCI_SENDER_ID', '') || undefined,
     shutdownTimeoutMs: read.int('SRHUB_SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
@@ -103,6 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: read.int('SRHUB_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     rateLimitPerIpPerMinute: read.int('SRHUB_RATE_LIMIT_PER_IP_PER_MINUTE', 600, 1, 10_000_000),
     trustProxy: read.string('SRHUB_TRUST_PROXY', '') || undefined,
+    connectorsDir: read.string('SRHUB_CONNECTORS_DIR', '') ? path.resolve(read.string('SRHUB_CONNECTORS_DIR', '')) : undefined,
     idempotencyKeyDays: read.int('SRHUB_IDEMPOTENCY_KEY_DAYS', 7, 1, 3650),
     delivery: {
       maxAttempts: read.int('SRHUB_DELIVERY_MAX_ATTEMPTS', 12, 1, 1000),
@@ -111,6 +128,18 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: read.int('SRHUB_DELIVERY_TIMEOUT_MS', 10_000, 100, 600_000),
     },
     outboxRetentionDays: read.int('SRHUB_OUTBOX_RETENTION_DAYS', 7, 1, 3650),
+    syncAttachmentMaxBytes: read.bytes('SRHUB_SYNC_ATTACHMENT_MAX', 10 * 1024 * 1024),
+    syncChunkMaxBytes: read.bytes('SRHUB_SYNC_CHUNK_MAX', 1024 * 1024),
+    workflow: {
+      autoRegister: read.bool('SRHUB_WORKFLOW_AUTO_REGISTER', true),
+      checkTimeoutMs: read.int('SRHUB_WORKFLOW_CHECK_TIMEOUT_MS', 30_000, 100, 600_000),
+      changeRules: read.changeRules('SRHUB_WORKFLOW_CHANGE_RULES'),
+    },
+    reports: {
+      minCell: read.int('SRHUB_REPORTS_MIN_CELL', 5, 1, 1000),
+      dashboardTtlSeconds: read.int('SRHUB_REPORTS_DASHBOARD_TTL_SECONDS', 300, 1, 86_400),
+      qualityCheckMinutes: read.int('SRHUB_REPORTS_QUALITY_CHECK_MINUTES', 60, 0, 10_080),
+    },
   };
   if (config.databaseUrl && !config.masterKey && !problems.some((p) => p.startsWith('SRHUB_MASTER_KEY'))) {
     problems.push('SRHUB_MASTER_KEY: required when DATABASE_URL is set (32 random bytes, base64: `openssl rand -base64 32`)');
@@ -186,6 +215,16 @@ class EnvReader {
     }
     const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(match[2] ?? 'b').toLowerCase() as 'b'];
     return Number(match[1]) * unit;
+  }
+
+  /** The workflow's change-request rules (a JSON array; core/workflow/rules.ts); absent: the defaults. */
+  changeRules(name: string): ChangeRule[] {
+    try {
+      return parseChangeRules(this.raw(name));
+    } catch (err) {
+      this.problems.push(`${name}: ${(err as Error).message}`);
+      return DEFAULT_CHANGE_RULES;
+    }
   }
 
   /** A secret key as base64; the value is never echoed. */

@@ -21,7 +21,11 @@ import { startHub } from '../server/hub.js';
 import { HubError } from '../server/errors.js';
 import { SYSTEM_PRINCIPAL } from '../server/principal.js';
 import { importCsv } from '../import/import.js';
+import { AreaImportError, importAreaFile } from '../registry/areas/import.js';
+import { loadDemoBoundaries } from '../registry/areas/demo-boundaries.js';
 import { seedDemo, seedPersons } from '../seed/seed.js';
+import { startDemoConnectors } from '../../connectors/framework/demo.js';
+import { ensureDemoAgreements } from '../verification/demo-agreements.js';
 
 const USAGE = `Usage: srhub <command> [options]
 
@@ -31,6 +35,9 @@ Commands:
   seed --demo              add the demo country: admin areas and a few hundred households
   seed --persons N         add about N synthetic persons (in households) for benchmarks
   import FILE.csv          bulk-import households from a CSV file (see docs/import.md)
+  areas import FILE.geojson
+                           create or update admin areas and their boundaries from a GeoJSON FeatureCollection
+                           (properties: code, name, parent_code); the whole file or nothing
   user create --username U --roles R[,R] [--areas A[,A]] [--display-name N]
                            create a user; prints a one-time password
   client create --client-id ID --name N --roles R[,R] [--areas A[,A]] [--jwk FILE]
@@ -55,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
         return await seedCommand(rest);
       case 'import':
         return await importCommand(rest);
+      case 'areas':
+        return await areasCommand(rest);
       case 'user':
         return await userCommand(rest);
       case 'client':
@@ -100,14 +109,21 @@ function options<T extends NonNullable<ParseArgsConfig['options']>>(args: string
 
 async function serve(args: string[]): Promise<number> {
   const { values } = options(args, { demo: { type: 'boolean' } });
-  const config = loadConfig();
-  const demo = Boolean(values.demo) || config.demo;
+  const loaded = loadConfig();
+  const demo = Boolean(values.demo) || loaded.demo;
+  // the demo's simulators listen on this machine, so its outgoing calls may go to loopback unless configured otherwise
+  const config = demo && process.env.SRHUB_EGRESS_ALLOW === undefined ? { ...loaded, egressAllow: ['loopback'] } : loaded;
   const hub = await startHub(config);
   if (demo) {
     const ctx = systemContext(config, hub.db, hub.secrets, hub.log, SYSTEM_PRINCIPAL, hub);
     const seeded = await seedDemo(ctx);
     if (seeded) hub.log.info(seeded, 'demo data seeded');
     await seedDemoAccounts(hub.db);
+    const boundaries = await loadDemoBoundaries(hub.db);
+    if (boundaries) hub.log.info(boundaries, 'demo area boundaries imported');
+    // the agreements the demo connectors rely on (identity checks, notifications, enrolment)
+    await ensureDemoAgreements(ctx);
+    await startDemoConnectors(hub.connectors, hub.log);
   }
   const admin = await ensureAdministrator(hub.db);
   if (admin) {
@@ -175,6 +191,25 @@ async function importCommand(args: string[]): Promise<number> {
     // 0: every row imported; 3: some rows rejected (see the summary); 1: nothing imported
     if (summary.rejectedRows === 0) return 0;
     return summary.acceptedRows > 0 ? 3 : 1;
+  });
+}
+
+async function areasCommand(args: string[]): Promise<number> {
+  const { positionals } = options(args, {});
+  if (positionals[0] !== 'import' || positionals.length !== 2) throw new UsageError('areas takes: import FILE.geojson.');
+  const file = positionals[1];
+  const text = await readFile(file, 'utf8');
+  return withContext(async (ctx) => {
+    try {
+      const s = await importAreaFile(ctx.db, text, path.basename(file));
+      await recordAdmin(ctx, { action: 'admin', entity: 'admin_area_boundary', details: { ...s, file: path.basename(file) } });
+      console.log(`Imported ${file}: ${s.features} areas (${s.created} new, ${s.renamed} renamed), ${s.boundaries} boundaries stored.`);
+      return 0;
+    } catch (err) {
+      if (!(err instanceof AreaImportError)) throw err;
+      console.error(`${err.message}\n${err.problems.map((p) => `  ${p.feature === undefined ? '' : `feature ${p.feature}${p.code ? ` (${p.code})` : ''}: `}${p.field} ${p.message}`).join('\n')}`);
+      return 1;
+    }
   });
 }
 

@@ -7,6 +7,7 @@ import type { Db } from '../db/index.js';
 import type { Ctx } from '../server/context.js';
 import { notFound, unprocessable, type FieldError } from '../server/errors.js';
 import { checkEncryptionJwk, checkUrl, checkVerificationJwks } from './client-settings-rules.js';
+import { egressRequest, EgressPolicy } from '../net/egress.js';
 import { DciSecurityError } from './security-error.js';
 import { signatureKid, verifyEnvelope, type DciEnvelope, type SignatureCheck } from './signature.js';
 
@@ -148,7 +149,7 @@ export function jwksCacheKey(clientId: string, jwksUri: string): string {
  * When `kid` is not among the cached keys they are fetched again, at most once a minute. A jwks_uri that cannot
  * be read (and nothing cached) -> DciSecurityError err.signature.invalid.
  */
-export async function senderKeys(ctx: Pick<Ctx, 'cache' | 'log'>, settings: DciClientSettings, options: { kid?: string } = {}): Promise<{ keys: JWK[] }> {
+export async function senderKeys(ctx: Pick<Ctx, 'cache' | 'log' | 'config'>, settings: DciClientSettings, options: { kid?: string } = {}): Promise<{ keys: JWK[] }> {
   if (settings.jwks) return settings.jwks;
   if (!settings.jwksUri) return { keys: [] };
   const cacheKey = jwksCacheKey(settings.clientId, settings.jwksUri);
@@ -160,7 +161,7 @@ export async function senderKeys(ctx: Pick<Ctx, 'cache' | 'log'>, settings: DciC
   }
   let fetched: { keys: JWK[] };
   try {
-    fetched = await fetchJwks(settings.jwksUri);
+    fetched = await fetchJwks(new EgressPolicy(ctx.config.egressAllow), settings.jwksUri);
   } catch (err) {
     ctx.log.warn({ client: settings.clientId, err: (err as Error).message }, 'DCI client JWKS fetch failed');
     if (cached) return cached;
@@ -171,12 +172,10 @@ export async function senderKeys(ctx: Pick<Ctx, 'cache' | 'log'>, settings: DciC
 }
 
 /** Public keys only: a published set that holds private parts has them dropped, never used. */
-async function fetchJwks(uri: string): Promise<{ keys: JWK[] }> {
-  const res = await fetch(uri, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  const text = await res.text();
-  if (text.length > MAX_JWKS_BYTES) throw new Error('JWKS too large');
-  const body = JSON.parse(text) as { keys?: unknown };
+async function fetchJwks(egress: EgressPolicy, uri: string): Promise<{ keys: JWK[] }> {
+  const res = await egressRequest(egress, uri, { headers: { accept: 'application/json' }, timeoutMs: FETCH_TIMEOUT_MS, maxResponseBytes: MAX_JWKS_BYTES });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+  const body = JSON.parse(res.body) as { keys?: unknown };
   if (!Array.isArray(body.keys)) throw new Error('no keys array');
   const keys = (body.keys as JWK[]).filter((k) => k && typeof k === 'object' && !('d' in k) && !('k' in k));
   return { keys };
@@ -186,7 +185,7 @@ async function fetchJwks(uri: string): Promise<{ keys: JWK[] }> {
  * Checks a client's message signature with its keys: a present signature must verify (a client without registered
  * keys cannot send one); a missing one is refused only when the client is set to require signatures.
  */
-export async function verifySender(ctx: Pick<Ctx, 'cache' | 'log'>, settings: DciClientSettings, envelope: DciEnvelope): Promise<SignatureCheck> {
+export async function verifySender(ctx: Pick<Ctx, 'cache' | 'log' | 'config'>, settings: DciClientSettings, envelope: DciEnvelope): Promise<SignatureCheck> {
   const options = { required: settings.requireSignature };
   if (envelope.signature === undefined || envelope.signature === null || envelope.signature === '') return verifyEnvelope(envelope, { keys: [] }, options);
   if (!settings.jwks && !settings.jwksUri) {

@@ -4,6 +4,7 @@
 import type { Db } from '../db/index.js';
 import type { Secrets } from '../keys/secrets.js';
 import type { Logger } from '../log.js';
+import { EgressRefused, egressRequest, type EgressPolicy } from '../net/egress.js';
 import { openBody } from './queue.js';
 
 export interface OutgoingMessage {
@@ -24,6 +25,8 @@ export interface DeliveryOptions {
   /** Messages sent at once by this instance. */
   concurrency?: number;
   pollMs?: number;
+  /** Which addresses messages may go to (receivers name their URLs: private ones need allow-listing). */
+  egress: EgressPolicy;
 }
 
 export interface Deliveries {
@@ -45,6 +48,8 @@ interface ClaimedRow {
 type Outcome = { delivered: true; status: number } | { delivered: false; status: number | null; error: string; permanent: boolean };
 
 const LEASE_EXTRA_MS = 30_000;
+// a receiver's acknowledgement is small; its body is not used
+const RECEIPT_MAX_BYTES = 64 * 1024;
 
 export function createDeliveries(db: Db, secrets: Secrets, log: Logger, options: DeliveryOptions): Deliveries {
   const preparers = new Map<string, Preparer>();
@@ -76,21 +81,21 @@ export function createDeliveries(db: Db, secrets: Secrets, log: Logger, options:
     try {
       const message: OutgoingMessage = { id: row.id, kind: row.kind, url: row.url, body: openBody(secrets, row.id, row.body), attempts: row.attempts };
       const prepared = await preparers.get(row.kind)!(message);
-      const response = await fetch(prepared.url ?? row.url, {
+      const response = await egressRequest(options.egress, prepared.url ?? row.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...prepared.headers },
         body: JSON.stringify(prepared.body),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(options.timeoutMs),
+        timeoutMs: options.timeoutMs,
+        maxResponseBytes: RECEIPT_MAX_BYTES,
       });
-      await response.body?.cancel().catch(() => undefined);
-      if (response.ok) return { delivered: true, status: response.status };
+      if (response.status >= 200 && response.status < 300) return { delivered: true, status: response.status };
       // the receiver refuses this message as it is: sending it again would not change that
       const permanent = response.status >= 400 && response.status < 500 && ![408, 425, 429].includes(response.status);
       return { delivered: false, status: response.status, error: `HTTP ${response.status}`, permanent };
     } catch (err) {
       const error = err instanceof Error ? (err.name === 'TimeoutError' ? 'timed out' : err.message) : String(err);
-      return { delivered: false, status: null, error: error.slice(0, 200), permanent: false };
+      // an address the hub may not call stays forbidden until an administrator allow-lists it (then re-runs it)
+      return { delivered: false, status: null, error: error.slice(0, 200), permanent: err instanceof EgressRefused };
     }
   }
 

@@ -3,6 +3,7 @@
 import type { HouseholdInput, IdentifierInput, PersonInput } from '../registry/types.js';
 import type { District } from './country.js';
 import { composeHousehold, type PlannedMember, type Sex } from './composition.js';
+import { AnswerMaker } from './answers.js';
 import { IdentifierSequence } from './identifiers.js';
 import { Random, type Weighted } from './random.js';
 import { TRADITIONS, type Tradition } from './traditions.js';
@@ -40,12 +41,15 @@ export function* generateHouseholds(options: GenerateOptions): Generator<Househo
 class HouseholdMaker {
   private readonly rng: Random;
   private readonly ids: IdentifierSequence;
+  /** The questionnaire's answers, from a stream of their own (the draws above stay as they were). */
+  private readonly answers: AnswerMaker;
   private readonly districts: Weighted<District>[];
   private readonly asOf: { year: number; month: number; day: number };
 
   constructor(seed: number, areas: readonly District[], asOf: string) {
     this.rng = new Random(seed);
     this.ids = new IdentifierSequence(seed);
+    this.answers = new AnswerMaker(seed);
     this.districts = areas.map((d) => ({ value: d, weight: d.weight }));
     const [year, month, day] = asOf.split('-').map(Number);
     this.asOf = { year, month, day };
@@ -58,7 +62,7 @@ class HouseholdMaker {
     const language = rng.weighted(tradition.languages);
     const familyName = rng.pick(tradition.family);
     const { household_type, members } = composeHousehold(rng);
-    return {
+    const household: HouseholdInput = {
       household_type,
       address: `${rng.chance(0.7) ? 'Plot' : 'House'} ${rng.int(1, 450)}, ${rng.pick(district.streets)}, ${rng.pick(district.places)}`,
       area_code: district.code,
@@ -68,6 +72,8 @@ class HouseholdMaker {
         person: this.person(planned, district, tradition, familyName, language),
       })),
     };
+    this.answers.addTo(household, members.map((m) => m.age));
+    return household;
   }
 
   private person(

@@ -20,7 +20,26 @@ import { KeyStore } from '../keys/key-store.js';
 import { loadMasterKey } from '../keys/master-key.js';
 import { createSecrets, type Secrets } from '../keys/secrets.js';
 import { createLogger, type Logger } from '../log.js';
+import { EgressPolicy } from '../net/egress.js';
 import { registryRoutes } from '../registry/routes.js';
+import { dedupRoutes } from '../dedup/routes.js';
+import { formRoutes } from '../forms/routes.js';
+import { installDefaultForms } from '../forms/service.js';
+import { attachmentBodies } from '../sync/attachments.js';
+import { syncRoutes } from '../sync/routes.js';
+import { startReports } from '../reports/index.js';
+import { reportsRoutes } from '../reports/routes.js';
+import { startAssessment, type Assessment } from '../assessment/index.js';
+import { assessmentRoutes } from '../assessment/routes.js';
+import { programRoutes } from '../programs/routes.js';
+import { simulationRoutes } from '../simulation/routes.js';
+import { startWorkflow, type Workflow } from '../workflow/workflow.js';
+import { workflowRoutes } from '../workflow/routes.js';
+import { startConnectors, type ConnectorService } from '../../connectors/framework/index.js';
+import { NOTIFICATION_KIND, notificationPreparer } from '../../connectors/notification/send.js';
+import { connectorRoutes } from '../../connectors/framework/routes.js';
+import { verificationRoutes } from '../verification/routes.js';
+import { areaGeoRoutes } from '../registry/areas/routes.js';
 import { createApp } from './app.js';
 import { systemContext } from './context.js';
 import { docsRoutes } from './docs.js';
@@ -51,6 +70,12 @@ export interface Hub {
   deliveries: Deliveries;
   /** The DCI Social Registry API (core/dci). */
   dci: Dci;
+  /** Scores and eligibility kept current (core/assessment): settle() runs scoring jobs to the end (tests). */
+  assessment: Assessment;
+  /** The registration workflow (core/workflow): cases, checks (connectors add theirs), settle() for tests. */
+  workflow: Workflow;
+  /** Connectors to external systems (connectors/framework): runs, triggers, workflow checks. */
+  connectors: ConnectorService;
   stop(): Promise<void>;
 }
 
@@ -74,18 +99,33 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     const metrics = createMetrics();
     const keys = new KeyStore(db, secrets.masterKey);
     await keys.signingKey(); // the first start creates the hub's signing key
+    await installDefaultForms(db); // the default questionnaire, the first time (idempotent)
     // stopped after the server, so work the last requests committed is still handed on
     const authenticate = await createAuthenticator({ config, db, keys, bus });
     const limiter = rateLimiter(cache, config);
     const outbox = createOutbox(db, log);
-    const deliveries = createDeliveries(db, secrets, log, config.delivery);
+    const deliveries = createDeliveries(db, secrets, log, { ...config.delivery, egress: new EgressPolicy(config.egressAllow) });
     closers.push(() => outbox.stop(), () => deliveries.stop());
     // registers its preparers and outbox consumer before anything is awaited: the worker's first round comes after
     const dci = await startDci({ config, db, secrets, keys, log, audit, cache, bus, authenticate, limiter, outbox, deliveries });
     closers.push(() => dci.stop());
+    // the dashboard cache's invalidation (an outbox consumer) and the periodic data-quality check
+    const reports = startReports({ config, db, cache, log, outbox });
+    closers.push(() => reports.stop());
+    // re-scores from the outbox and runs scoring jobs; stopped before the outbox and the database
+    const assessment = startAssessment({ db, log, outbox });
+    closers.push(() => assessment.stop());
+    // before the connectors (they add their checks to it); stopped after them, before the outbox
+    const workflow = startWorkflow({ config, db, secrets, log, audit, keys, cache, bus, outbox });
+    closers.push(() => workflow.stop());
+    // stopped before the outbox and the database: runs going finish first
+    const connectors = await startConnectors({ config, db, secrets, log, audit, keys, cache, bus, outbox, checks: workflow.checks });
+    // notifications (SMS, e-mail, one-time codes) go out through the delivery queue, to the gateway configured then
+    deliveries.prepare(NOTIFICATION_KIND, notificationPreparer(db, secrets));
+    closers.push(() => connectors.stop());
     const app = createApp({
       api,
-      handlers: Object.assign({}, ...Object.values(routeMaps({ config, db, cache, bus, keys, metrics }))),
+      handlers: Object.assign({}, ...Object.values(routeMaps({ config, db, cache, bus, keys, metrics, connectors }))),
       db,
       audit,
       keys,
@@ -97,7 +137,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
       metrics,
       authenticate,
       limiter,
-      extraRoutes: docsRoutes(api, await loadHubDocument()),
+      extraRoutes: attachmentBodies(config.syncChunkMaxBytes, docsRoutes(api, await loadHubDocument())),
       dci: dci.router,
     });
     const server = await listen(app, config.port, config.host);
@@ -109,7 +149,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     const { port } = server.address() as AddressInfo;
     const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     log.info({ url, database: db.engine, cache: cache.engine }, 'hub started');
-    return { url, config, db, cache, bus, api, log, secrets, keys, audit, outbox, deliveries, dci, stop: closeAll };
+    return { url, config, db, cache, bus, api, log, secrets, keys, audit, outbox, deliveries, dci, assessment, connectors, workflow, stop: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
@@ -117,7 +157,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
 }
 
 /** The handlers of every operation, by capability; tests/openapi checks each operation is in exactly one map. */
-export function routeMaps(deps: { config: Config; db: Db; cache: Cache; bus: Bus; keys: KeyStore; metrics: HttpMetrics }): Record<string, Handlers> {
+export function routeMaps(deps: { config: Config; db: Db; cache: Cache; bus: Bus; keys: KeyStore; metrics: HttpMetrics; connectors?: ConnectorService }): Record<string, Handlers> {
   const { config, db, cache, bus, keys, metrics } = deps;
   return {
     operations: operationsRoutes({ db, cache, metrics }),
@@ -125,9 +165,24 @@ export function routeMaps(deps: { config: Config; db: Db; cache: Cache; bus: Bus
     auth: authRoutes(keys, bus),
     dciClients: dciClientRoutes,
     registry: registryRoutes,
+    reports: reportsRoutes,
+    assessment: assessmentRoutes,
+    programs: programRoutes,
+    simulations: simulationRoutes,
+    verification: verificationRoutes,
+    areaGeo: areaGeoRoutes,
     audit: auditRoutes,
     consent: consentRoutes,
+    forms: formRoutes,
+    sync: syncRoutes,
+    workflow: workflowRoutes,
+    dedup: dedupRoutes,
+    connectors: connectorRoutes(() => deps.connectors ?? unavailableConnectors()),
   };
+}
+
+function unavailableConnectors(): never {
+  throw new Error('routeMaps() was built without hub.connectors');
 }
 
 const HOUSEKEEPING_MS = 60 * 60 * 1000;

@@ -58,6 +58,8 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     SRHUB_DATA_DIR: dataDir,
     SRHUB_SHUTDOWN_TIMEOUT_MS: '2000',
     SRHUB_MASTER_KEY: randomBytes(32).toString('base64'),
+    // the tests' receivers and simulators listen on this machine
+    SRHUB_EGRESS_ALLOW: 'loopback',
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...(options.cache === 'redis' ? { REDIS_URL: redisUrl()!, SRHUB_REDIS_PREFIX: `srhub-test:${randomBytes(6).toString('hex')}:` } : {}),
     ...options.env,

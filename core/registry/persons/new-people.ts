@@ -2,6 +2,7 @@
 // registry's identifiers, and written in the caller's transaction.
 import { REGISTRY_ID_TYPE } from '../../config.js';
 import type { Db } from '../../db/index.js';
+import { writeMatchKeys } from '../../dedup/keys.js';
 import { newRegistryId, uuidv7 } from '../../ids.js';
 import type { Secrets } from '../../keys/secrets.js';
 import type { FieldError } from '../../server/errors.js';
@@ -103,6 +104,8 @@ export async function writePeople(db: Db, people: PreparedPerson[]): Promise<voi
   await personStore.insert(db, people.map((p) => p.row));
   await personStore.insertIdentifiers(db, people.flatMap((p) => p.identifiers));
   await historyStore.insert(db, people.map(creationHistory));
+  // deduplication's blocking keys, in the same transaction (core/dedup/keys.ts)
+  await writeMatchKeys(db, people.map((p) => p.row));
 }
 
 function creationHistory(p: PreparedPerson): HistoryEntry {

@@ -1,6 +1,8 @@
 // The rules for people: register, read, change, find, and their history. No HTTP, no SQL strings.
 import { REGISTRY_ID_TYPE } from '../../config.js';
 import type { Db } from '../../db/index.js';
+import { writeMatchKeys } from '../../dedup/keys.js';
+import { mergedInto, personMoved } from '../../dedup/merge.js';
 import type { Secrets } from '../../keys/secrets.js';
 import { emitEvents } from '../../outbox/events.js';
 import type { Ctx } from '../../server/context.js';
@@ -50,6 +52,9 @@ export async function readPerson(db: Db, ctx: Ctx, id: string): Promise<Person> 
 /** A person read through the API, recorded in the audit log (a miss as a denied read). */
 export async function getPerson(ctx: Ctx, id: string): Promise<Person> {
   const row = await personStore.byId(ctx.db, id, scopeParam(ctx.principal));
+  // a record merged into another (core/dedup) answers with where the person is now, if the caller may see it there
+  const survivor = !row || (row as { merged_into?: string | null }).merged_into ? await mergedInto(ctx.db, id) : undefined;
+  if (survivor && (await personStore.byId(ctx.db, survivor, scopeParam(ctx.principal)))) throw personMoved(id, survivor);
   if (!row) return denyRead(ctx, 'person', id);
   const [person] = await viewPeople(ctx.db, ctx.secrets, [row]);
   if (isExternalClient(ctx)) {
@@ -86,6 +91,7 @@ export async function updatePerson(ctx: Ctx, id: string, ifMatch: number, patch:
     }
 
     const updated = await personStore.update(tx, id, fields, ctx.principal.id);
+    await writeMatchKeys(tx, [updated]);
     await historyStore.insert(tx, [
       { entity: 'person', entityId: id, version: updated.version, changedBy: ctx.principal.id, channel: patch.channel ?? row.channel, changes },
     ]);

@@ -162,7 +162,8 @@ export const personStore = {
   },
 
   async list(db: Db, filter: PersonFilter, scope: string[] | null, limit: number, afterId?: string): Promise<PersonRow[]> {
-    const where: string[] = [personVisible('p.id', 1)];
+    // records merged into another (core/dedup) are found through their survivor only
+    const where: string[] = [personVisible('p.id', 1), 'p.merged_into is null'];
     const params: unknown[] = [scope];
     const param = (value: unknown) => `$${params.push(value)}`;
     if (filter.identifier) {

@@ -4,13 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 import { aHousehold, aPerson } from '../../helpers/registry-data.js';
 
-interface Fixture {
-  householdId: string;
-  personId: string;
-  userId: string;
-}
-
-type Call = (f: Fixture) => { method: string; path: string; body?: unknown; ifMatch?: number; form?: Record<string, string> };
+import type { Call, Fixture } from './permission-calls/types.js';
+import { verificationCalls } from './permission-calls/verification.js';
+import { areasGeoCalls } from './permission-calls/areas-geo.js';
+import { reportsCalls } from './permission-calls/reports.js';
+import { workflowCalls } from './permission-calls/workflow.js';
+import { connectorsCalls } from './permission-calls/connectors.js';
+import { formsSyncCalls } from './permission-calls/forms-sync.js';
+import { assessmentCalls } from './permission-calls/assessment.js';
 
 const fresh = () => randomUUID().slice(0, 8);
 
@@ -78,6 +79,13 @@ const CALLS: Record<string, Call> = {
   getMyConsentReceipt: () => ({ method: 'GET', path: `/api/v1/me/consents/${randomUUID()}/receipt` }),
   verifyConsentToken: () => ({ method: 'POST', path: '/api/v1/consent/verify', body: { token: 'not-a-token' } }),
   getConsentStatusList: () => ({ method: 'GET', path: '/api/v1/consent/status-lists/1' }),
+  ...verificationCalls,
+  ...areasGeoCalls,
+  ...reportsCalls,
+  ...workflowCalls,
+  ...connectorsCalls,
+  ...formsSyncCalls,
+  ...assessmentCalls,
 };
 
 const ROLES = ['administrator', 'registry_officer', 'field_worker', 'program_officer', 'policymaker', 'auditor', 'dci_client'];

@@ -122,7 +122,7 @@ describe.each(dbEngines())('DCI async search on %s', (db) => {
 describe('DCI async search across a restart', () => {
   it('delivers the answer of a search accepted before the hub stopped', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'srhub-dci-'));
-    const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SRHUB_DATA_DIR: dataDir, SRHUB_MASTER_KEY: randomBytes(32).toString('base64'), ...FAST_RETRIES };
+    const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SRHUB_DATA_DIR: dataDir, SRHUB_MASTER_KEY: randomBytes(32).toString('base64'), SRHUB_EGRESS_ALLOW: 'loopback', ...FAST_RETRIES };
     const cb = await callbackServer();
     let hub: Hub | undefined;
     try {

@@ -153,7 +153,7 @@ describe.each(cacheEngines())('DCI client settings (cache: %s)', (cache) => {
     let served: { keys: JWK[] };
     let fetches = 0;
     let uri: string;
-    const ctx = () => ({ cache: t.hub.cache, log: t.hub.log });
+    const ctx = () => ({ cache: t.hub.cache, log: t.hub.log, config: t.hub.config });
 
     beforeAll(async () => {
       served = { keys: [signer.publicJwk] };

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Db } from '../../../core/db/index.js';
 import { deliveryStatus, enqueueDelivery, retryDelivery } from '../../../core/delivery/queue.js';
 import { backoffMs, createDeliveries, type Deliveries, type DeliveryOptions } from '../../../core/delivery/worker.js';
+import { EgressPolicy } from '../../../core/net/egress.js';
 import { createSecrets } from '../../../core/keys/secrets.js';
 import { createLogger } from '../../../core/log.js';
 import { openTestDb } from '../../helpers/databases.js';
@@ -13,7 +14,8 @@ import { dbEngines } from '../../helpers/services.js';
 
 const log = createLogger('silent');
 const secrets = createSecrets(randomBytes(32));
-const OPTIONS: DeliveryOptions = { maxAttempts: 3, baseDelayMs: 800, maxDelayMs: 800, timeoutMs: 2000, pollMs: 60_000 };
+// the receivers run on this machine: loopback is allow-listed as SRHUB_EGRESS_ALLOW=loopback would
+const OPTIONS: DeliveryOptions = { maxAttempts: 3, baseDelayMs: 800, maxDelayMs: 800, timeoutMs: 2000, pollMs: 60_000, egress: new EgressPolicy(['loopback']) };
 
 interface Received {
   path: string;
@@ -112,6 +114,19 @@ describe.each(dbEngines())('deliveries on %s', (engine) => {
     const { id } = await enqueueDelivery(db, secrets, { kind: 'test', url: r.url, body: {}, dedupeKey: 'k5' });
     await deliveries.drain();
     expect(await deliveryStatus(db, id)).toMatchObject({ status: 'pending', attempts: 1, lastStatus: null });
+  });
+
+  test('a receiver on a forbidden address (loopback, private) is never called: the message is parked as failed at once', async () => {
+    const r = await receiver();
+    const closed = createDeliveries(db, secrets, log, { ...OPTIONS, egress: new EgressPolicy([]) });
+    closed.prepare('test', async (message) => ({ body: message.body }));
+    const { id } = await enqueueDelivery(db, secrets, { kind: 'test', url: `${r.url}/cb`, body: {}, dedupeKey: 'ssrf' });
+    await deliveries.stop();
+    await closed.drain();
+    await closed.stop();
+    expect(r.received).toHaveLength(0);
+    expect(await deliveryStatus(db, id)).toMatchObject({ status: 'failed', attempts: 1, lastStatus: null, lastError: expect.stringContaining('may not call') });
+    await r.close();
   });
 
   test('messages with one ordering key go one at a time, in order, even when the first needs retries', async () => {

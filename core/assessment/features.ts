@@ -1,0 +1,118 @@
+// The household features that models and rules may use: each a SQL expression over one household row and the
+// aggregate of its current, living members. This list is the allow-list: a model or a rule naming anything else is
+// refused, and no name from input ever reaches SQL (the compilers look names up here).
+
+/** The answers of the default questionnaire (tmp/spec.md, docs/assessment.md) for the categorical features. */
+export const VOCABULARY = {
+  dwelling_wall: ['brick', 'wood', 'mud', 'iron_sheet', 'other'],
+  dwelling_roof: ['concrete', 'iron_sheet', 'tiles', 'thatch', 'other'],
+  dwelling_floor: ['cement', 'tiles', 'earth', 'wood', 'other'],
+  water_source: ['piped', 'borehole', 'protected_well', 'unprotected_well', 'surface', 'vendor'],
+  toilet: ['flush', 'pit_latrine_slab', 'pit_latrine_open', 'none'],
+  lighting: ['grid', 'solar', 'kerosene', 'none'],
+  cooking_fuel: ['gas', 'electricity', 'charcoal', 'firewood', 'other'],
+  meals_skipped: ['never', 'sometimes', 'often'],
+  assets: ['radio', 'tv', 'phone', 'fridge', 'bicycle', 'motorcycle', 'car', 'livestock_large', 'livestock_small', 'land'],
+  income_sources: ['salary', 'casual_labour', 'farming', 'business', 'remittances', 'pension', 'transfers', 'none'],
+  head_sex: ['male', 'female', 'other', 'unknown'],
+} as const;
+
+export type FeatureType = 'number' | 'boolean' | 'text' | 'list';
+
+export interface Feature {
+  name: string;
+  type: FeatureType;
+  /** The allowed values of a text or list feature. */
+  values?: readonly string[];
+  description: string;
+}
+
+export const CHILD_UNDER = 18;
+export const ELDERLY_FROM = 60;
+
+// member aggregates over `m` (membership) and `p` (person); ages on the current date
+const isChild = `p.birth_date > current_date - interval '${CHILD_UNDER} years'`;
+const isElderly = `p.birth_date <= current_date - interval '${ELDERLY_FROM} years'`;
+const isDisabled = `jsonb_typeof(p.disabilities) = 'array' and jsonb_array_length(p.disabilities) > 0`;
+const MEMBER_AGGREGATES = `
+  count(*)::int as household_size,
+  (count(*) filter (where ${isChild}))::int as children,
+  (count(*) filter (where ${isElderly}))::int as elderly,
+  (count(*) filter (where ${isDisabled}))::int as disabled,
+  (count(*) filter (where p.sex = 'female'))::int as females,
+  (count(*) filter (where ${isChild} and p.birth_date <= current_date - interval '6 years'
+     and p.attributes->>'in_school' = 'false'))::int as children_not_in_school,
+  (count(*) filter (where not (${isChild}) and p.attributes->>'education_level' = 'none'))::int as adults_no_education`;
+
+// a number from a household attribute, null when absent or not a number (a bad answer never breaks the batch)
+const numberAttribute = (key: string) =>
+  `(case when jsonb_typeof(h.attributes->'${key}') = 'number' then (h.attributes->>'${key}')::float8 end)`;
+const listAttribute = (key: string) =>
+  `(case when jsonb_typeof(h.attributes->'${key}') = 'array' then h.attributes->'${key}' else '[]'::jsonb end)`;
+
+interface FeatureDef extends Feature {
+  /** SQL over h (household), a (member aggregates) and head (the head's person row, may be null). */
+  sql: string;
+}
+
+const FEATURE_DEFS: FeatureDef[] = [
+  { name: 'household_size', type: 'number', sql: 'a.household_size', description: 'current living members' },
+  { name: 'children', type: 'number', sql: 'a.children', description: `members under ${CHILD_UNDER}` },
+  { name: 'elderly', type: 'number', sql: 'a.elderly', description: `members aged ${ELDERLY_FROM} or more` },
+  { name: 'working_age', type: 'number', sql: 'a.household_size - a.children - a.elderly', description: 'members neither children nor elderly (unknown age counts here)' },
+  { name: 'disabled', type: 'number', sql: 'a.disabled', description: 'members with a disability recorded (person.disabilities not empty)' },
+  { name: 'females', type: 'number', sql: 'a.females', description: 'female members' },
+  { name: 'children_not_in_school', type: 'number', sql: 'a.children_not_in_school', description: `members aged 6 to ${CHILD_UNDER - 1} with in_school = false` },
+  { name: 'adults_no_education', type: 'number', sql: 'a.adults_no_education', description: 'adult members with education_level = none' },
+  {
+    name: 'dependency_ratio',
+    type: 'number',
+    sql: '((a.children + a.elderly)::float8 / greatest(a.household_size - a.children - a.elderly, 1))',
+    description: '(children + elderly) / working-age members (at least 1)',
+  },
+  { name: 'head_female', type: 'boolean', sql: "coalesce(head.sex = 'female', false)", description: 'the head of household is a woman' },
+  { name: 'head_sex', type: 'text', values: VOCABULARY.head_sex, sql: 'head.sex', description: 'the sex of the head of household' },
+  { name: 'head_age', type: 'number', sql: 'extract(year from age(current_date, head.birth_date))::int', description: 'the age of the head of household' },
+  { name: 'head_elderly', type: 'boolean', sql: `coalesce(head.birth_date <= current_date - interval '${ELDERLY_FROM} years', false)`, description: `the head is ${ELDERLY_FROM} or older` },
+  { name: 'head_disabled', type: 'boolean', sql: "coalesce(jsonb_typeof(head.disabilities) = 'array' and jsonb_array_length(head.disabilities) > 0, false)", description: 'the head has a disability recorded' },
+  { name: 'rooms', type: 'number', sql: numberAttribute('rooms'), description: 'attributes.rooms' },
+  { name: 'monthly_income', type: 'number', sql: numberAttribute('monthly_income'), description: 'attributes.monthly_income' },
+  { name: 'persons_per_room', type: 'number', sql: `(a.household_size / nullif(${numberAttribute('rooms')}, 0))`, description: 'household_size / rooms' },
+  { name: 'asset_count', type: 'number', sql: `jsonb_array_length(${listAttribute('assets')})`, description: 'how many assets are listed' },
+  { name: 'income_source_count', type: 'number', sql: `jsonb_array_length(${listAttribute('income_sources')}) - (case when ${listAttribute('income_sources')} @> '["none"]' then 1 else 0 end)`, description: 'how many income sources are listed (none not counted)' },
+  ...(['dwelling_wall', 'dwelling_roof', 'dwelling_floor', 'water_source', 'toilet', 'lighting', 'cooking_fuel', 'meals_skipped'] as const).map(
+    (key): FeatureDef => ({ name: key, type: 'text', values: VOCABULARY[key], sql: `(h.attributes->>'${key}')`, description: `attributes.${key}` }),
+  ),
+  { name: 'assets', type: 'list', values: VOCABULARY.assets, sql: listAttribute('assets'), description: 'attributes.assets' },
+  { name: 'income_sources', type: 'list', values: VOCABULARY.income_sources, sql: listAttribute('income_sources'), description: 'attributes.income_sources' },
+];
+
+export const FEATURES: ReadonlyMap<string, Feature> = new Map(FEATURE_DEFS.map(({ sql: _sql, ...f }) => [f.name, f]));
+
+/** The column of a feature in the features relation (see featuresSql); undefined for a name not allowed. */
+export function featureColumn(alias: string, name: string): string | undefined {
+  return FEATURES.has(name) ? `${alias}.${name}` : undefined;
+}
+
+/**
+ * A SELECT of one row per active household in scope: household_id, area_code, head_person_id, and every feature
+ * as a column named after it. `where` filters households (alias h) and may use parameters the caller binds.
+ * The member aggregate is a lateral subquery, so a filter on a few ids reads only their members.
+ */
+export function featuresSql(where = 'true'): string {
+  return `select h.id as household_id, h.area_code, h.head_person_id,
+    ${FEATURE_DEFS.map((f) => `${f.sql} as ${f.name}`).join(',\n    ')}
+  from household h
+  cross join lateral (
+    select ${MEMBER_AGGREGATES}
+    from membership m join person p on p.id = m.person_id
+    where m.household_id = h.id and m.end_date is null and p.death_date is null
+  ) a
+  left join person head on head.id = h.head_person_id
+  where h.deregistered_at is null and (${where})`;
+}
+
+/** The documented list (GET /api/v1/assessment-features and docs/assessment.md). */
+export function describeFeatures(): Feature[] {
+  return [...FEATURES.values()];
+}

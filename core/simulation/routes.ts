@@ -1,0 +1,21 @@
+// Simulation handlers by operationId (scope reports.read: policymakers run and read them).
+import type { Handlers } from '../server/handlers.js';
+import { compareSimulations, getSimulation, listSimulations, runSimulation, simulationChanges } from './service.js';
+
+export const simulationRoutes: Handlers = {
+  runSimulation: async (ctx, req, res) => {
+    res.status(201).json(await runSimulation(ctx, req.body));
+  },
+  listSimulations: async (ctx, req, res) => {
+    res.json(await listSimulations(ctx, req.query as { limit: number; cursor?: string; program_id?: string }));
+  },
+  getSimulation: async (ctx, req, res) => {
+    res.json(await getSimulation(ctx.db, ctx, req.params.id));
+  },
+  listSimulationChanges: async (ctx, req, res) => {
+    res.json(await simulationChanges(ctx, req.params.id, req.query as { change?: string; limit: number; cursor?: string }));
+  },
+  compareSimulations: async (ctx, req, res) => {
+    res.json(await compareSimulations(ctx, req.query.a as string, req.query.b as string));
+  },
+};

@@ -1,0 +1,149 @@
+// An update pushed from a device: a three-way merge against the version the device edited. Fields the server did
+// not change since that base are applied (through the registry's update services, at the current version); a field
+// both sides changed to different values becomes a conflict record for an officer; equal values simply agree.
+import type { Db } from '../db/index.js';
+import { validateSubmission } from '../forms/service.js';
+import { householdStore } from '../registry/households/store.js';
+import { addMember, readHousehold, updateHousehold } from '../registry/households/service.js';
+import { readPerson, updatePerson } from '../registry/persons/service.js';
+import { scopeParam } from '../registry/scope.js';
+import type { HouseholdPatch, PersonPatch } from '../registry/types.js';
+import type { Ctx } from '../server/context.js';
+import { unprocessable, type FieldError } from '../server/errors.js';
+import { recordConflicts, type NewConflict } from './conflicts.js';
+import { changedSince, currentValues, flatten, patchOf, sameValue } from './fields.js';
+import type { ItemResult, PushItem } from './types.js';
+
+const reject = (errors: FieldError[], message = 'The update cannot be applied.') => unprocessable('sync.item_rejected', errors, message);
+
+export async function applyUpdate(ctx: Ctx, tx: Db, item: PushItem, at: string): Promise<ItemResult> {
+  const txCtx: Ctx = { ...ctx, db: tx };
+  const id = item.household_id!;
+  const base = item.base_version!;
+  const row = await householdStore.byId(tx, id, scopeParam(ctx.principal), true);
+  if (!row) throw reject([{ field: `${at}.household_id`, message: 'is not a household in your assigned areas' }]);
+  if (row.deregistered_at) throw reject([{ field: `${at}.household_id`, message: 'the household is deregistered; it takes no more changes' }]);
+  if (base > row.version) throw reject([{ field: `${at}.base_version`, message: `is newer than the household (version ${row.version})` }]);
+  const changes = item.changes ?? {};
+  await validateChanges(tx, item, at);
+
+  const conflicts: NewConflict[] = [];
+  const merged: string[] = [];
+
+  // the household's own fields
+  const householdFields = flatten((changes.household ?? {}) as Record<string, unknown>);
+  if (changes.household?.area_code !== undefined && changes.household.area_code !== row.area_code) {
+    const usable = await householdStore.usableAreas(tx, [changes.household.area_code], scopeParam(ctx.principal));
+    if (!usable.has(changes.household.area_code)) throw reject([{ field: `${at}.changes.household.area_code`, message: 'is not one of your assigned areas' }]);
+  }
+  if (householdFields.size) {
+    const current = await readHousehold(tx, txCtx, id);
+    const serverChanged = await changedSince(tx, 'household', id, base);
+    const apply = split(householdFields, serverChanged, currentValues(current as unknown as Record<string, unknown>, householdFields.keys()), (field, mine, theirs) =>
+      conflicts.push({ clientId: item.client_id, householdId: id, entity: 'household', entityId: id, field, baseVersion: base, serverVersion: current.version, mine, theirs }),
+    );
+    if (apply.size) {
+      await updateHousehold(txCtx, id, current.version, { ...(patchOf(apply) as HouseholdPatch), channel: 'mobile' });
+      merged.push(...apply.keys());
+    }
+  }
+
+  // members' own records: each with the person's base version
+  const members = new Set((await householdStore.members(tx, id)).map((m) => m.person_id));
+  for (const [j, p] of (changes.persons ?? []).entries()) {
+    const pAt = `${at}.changes.persons[${j}]`;
+    if (!members.has(p.person_id)) throw reject([{ field: `${pAt}.person_id`, message: 'is not a current member of this household' }]);
+    const person = await readPerson(tx, txCtx, p.person_id);
+    if (p.base_version > person.version) throw reject([{ field: `${pAt}.base_version`, message: `is newer than the person (version ${person.version})` }]);
+    const fields = flatten(p.changes as Record<string, unknown>);
+    const serverChanged = await changedSince(tx, 'person', p.person_id, p.base_version);
+    const apply = split(fields, serverChanged, currentValues(person as unknown as Record<string, unknown>, fields.keys()), (field, mine, theirs) =>
+      conflicts.push({ clientId: item.client_id, householdId: id, entity: 'person', entityId: p.person_id, field, baseVersion: p.base_version, serverVersion: person.version, mine, theirs }),
+    );
+    if (apply.size) {
+      await updatePerson(txCtx, p.person_id, person.version, { ...(patchOf(apply) as PersonPatch), channel: 'mobile' });
+      merged.push(...[...apply.keys()].map((f) => `persons[${j}].${f}`));
+    }
+  }
+
+  // new members never conflict: each joins at the household's current version
+  for (const [j, member] of (changes.add_members ?? []).entries()) {
+    const current = await householdStore.byId(tx, id, scopeParam(ctx.principal));
+    await addMember(txCtx, id, current!.version, { ...member, person: member.person ? { ...member.person, channel: 'mobile' } : undefined });
+    merged.push(`add_members[${j}]`);
+  }
+
+  const recorded = await recordConflicts(tx, ctx.secrets, conflicts);
+  const after = await householdStore.byId(tx, id, scopeParam(ctx.principal));
+  return {
+    client_id: item.client_id,
+    status: recorded.length ? 'conflict' : 'accepted',
+    household_id: id,
+    version: after!.version,
+    merged,
+    conflicts: recorded.map(({ id: conflictId, c }) => ({ id: conflictId, entity: c.entity, entity_id: c.entityId, field: c.field })),
+  };
+}
+
+/**
+ * Which submitted fields to apply: a field the server did not change since the base is applied; one it changed to
+ * the same value agrees (nothing to do); one it changed to another value is a conflict.
+ */
+function split(
+  mine: Map<string, unknown>,
+  serverChanged: Set<string>,
+  theirs: Map<string, unknown>,
+  onConflict: (field: string, mine: unknown, theirs: unknown) => void,
+): Map<string, unknown> {
+  const apply = new Map<string, unknown>();
+  for (const [field, value] of mine) {
+    const current = theirs.get(field);
+    if (sameValue(value, current)) continue;
+    if (serverChanged.has(field)) onConflict(field, value, current);
+    else apply.set(field, value);
+  }
+  return apply;
+}
+
+/** The changes against the form version the device used (only the answers given: see validate.ts `partial`). */
+async function validateChanges(tx: Db, item: PushItem, at: string): Promise<void> {
+  const changes = item.changes ?? {};
+  const errors: FieldError[] = [];
+  const form = item.form;
+  const formAt = `${at}.form`;
+  if (changes.household) {
+    const { household_type, address, area_code, location, attributes } = changes.household;
+    const data = dropNulls({ household_type, address, area_code, location, attributes });
+    errors.push(...(await validateSubmission(tx, form, data, { partial: true, at: `${at}.changes.household`, formAt })));
+  }
+  for (const [j, p] of (changes.persons ?? []).entries()) {
+    const prefix = 'x.members[0].person';
+    const found = await validateSubmission(tx, form, { members: [{ person: dropNulls(p.changes as Record<string, unknown>) }] }, { partial: true, at: 'x', formAt });
+    errors.push(...found.map((e) => ({ ...e, field: e.field.startsWith(prefix) ? `${at}.changes.persons[${j}].changes${e.field.slice(prefix.length)}` : e.field === formAt ? e.field : `${at}.changes.persons[${j}]` })));
+  }
+  for (const [j, member] of (changes.add_members ?? []).entries()) {
+    // a new member is a whole answer: checked in full, but only what concerns the member (the rest is not in the change)
+    const found = await validateSubmission(tx, form, { members: [member] }, { at: 'x', formAt });
+    for (const e of found) {
+      if (e.field === formAt) errors.push(e);
+      else if (e.field.startsWith('x.members[0]')) errors.push({ ...e, field: `${at}.changes.add_members[${j}]${e.field.slice('x.members[0]'.length)}` });
+    }
+  }
+  if (errors.length) throw reject(dedupe(errors), 'The update does not match its form version.');
+}
+
+/** A cleared value (null) is a removal, which the form's types do not describe: only given values are checked. */
+function dropNulls(record: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) {
+    if (v === null || v === undefined) continue;
+    if (k === 'attributes' && typeof v === 'object' && !Array.isArray(v)) out[k] = dropNulls(v as Record<string, unknown>);
+    else out[k] = v;
+  }
+  return out;
+}
+
+function dedupe(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => !seen.has(e.field + e.message) && seen.add(e.field + e.message));
+}

@@ -1,0 +1,116 @@
+// Resume after a kill: the hub (a real process) is killed -9 in the middle of a pull, after some deaths were
+// applied and while the next page hangs. After a restart the next pull starts at the cursor that committed with the
+// last applied death: it applies the rest, and nothing twice.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import civilRegistry from '../../../connectors/civil-registry/index.js';
+import type { FhirSimulator } from '../../../connectors/civil-registry/simulator.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/databases.js';
+import { startHubProcess, type HubProcess } from '../../helpers/hub-process.js';
+import { copyPgliteTemplate } from '../../helpers/pglite-template.js';
+import { uin } from '../../helpers/registry-data.js';
+import { dbEngines } from '../../helpers/services.js';
+import { sleep } from '../gis/connector-hub.js';
+
+describe.each(dbEngines())('a civil registry pull killed midway on %s', (engine) => {
+  let dataDir: string;
+  let database: TestDatabase;
+  let sim: FhirSimulator;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'srhub-p3-kill-'));
+    database = await createTestDatabase(engine);
+    // a copy of the run's migrated template: creating PGlite from nothing costs the child process most of a minute
+    if (engine === 'pglite') await copyPgliteTemplate(path.join(dataDir, 'pglite'));
+    sim = (await civilRegistry.simulator!.start({})) as FhirSimulator;
+  });
+  afterEach(async () => {
+    await sim.stop();
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const call = async (hub: HubProcess, method: string, url: string, body?: unknown) => {
+    const res = await fetch(`${hub.url}${url}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: await res.json().catch(() => undefined) };
+  };
+  const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, explain?: () => Promise<string>): Promise<T> => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > end) throw new Error(`gave up waiting for ${what}${explain ? `: ${await explain()}` : ''}`);
+      await sleep(100);
+    }
+  };
+
+  it('resumes from the cursor that committed with the last applied change', async () => {
+    const env: Record<string, string> = {
+      SRHUB_DATA_DIR: dataDir,
+      SRHUB_AUTH: 'off',
+      SRHUB_EGRESS_ALLOW: 'loopback',
+      SRHUB_MASTER_KEY: randomBytes(32).toString('base64'),
+      ...(database.url ? { DATABASE_URL: database.url } : {}),
+    };
+    const first = await startHubProcess([], env);
+    const spouses: { id: string; uin: string }[] = [];
+    try {
+      expect((await call(first, 'POST', '/api/v1/admin-areas', { code: 'K1', name: 'Kill' })).status).toBe(201);
+      for (let i = 0; i < 3; i++) {
+        const spouseUin = uin();
+        const created = await call(first, 'POST', '/api/v1/households', {
+          area_code: 'K1',
+          members: [
+            { relationship: 'SELF', person: { given_name: `Head${i}`, family_name: 'Kill', birth_date: '1970-01-01' } },
+            { relationship: 'WIFE', person: { given_name: `Wife${i}`, family_name: 'Kill', birth_date: '1972-01-01', identifiers: [{ type: 'UIN', value: spouseUin }] } },
+          ],
+        });
+        expect(created.status).toBe(201);
+        spouses.push({ id: created.body.members.find((m: { relationship: string }) => m.relationship === 'WIFE').person_id, uin: spouseUin });
+      }
+      for (const s of spouses) sim.addDeath({ uin: s.uin, death_date: '2024-10-10' });
+      // one death per page; the third page hangs until the hub is gone
+      sim.behave({ mode: 'slow', delayMs: 120_000, slowFromOffset: 2 });
+      const configured = await call(first, 'PUT', '/api/v1/connectors/civil-registry/configuration', {
+        configuration: { baseUrl: sim.url, system: 'crvs-test', pageSize: 1 },
+        enabled: true,
+        settings: { httpTimeoutMs: 300_000, retries: 0, concurrency: 2 },
+      });
+      expect(configured.status).toBe(200);
+      expect((await call(first, 'POST', '/api/v1/connectors/civil-registry/runs', { job: 'pull' })).status).toBe(202);
+      await until('two deaths applied', async () => {
+        const people = await Promise.all(spouses.slice(0, 2).map((s) => call(first, 'GET', `/api/v1/persons/${s.id}`)));
+        return people.every((p) => p.body.death_date === '2024-10-10') ? true : undefined;
+      }, 60_000, async () => JSON.stringify((await call(first, 'GET', '/api/v1/connectors/civil-registry/runs')).body) + first.output());
+      expect(sim.requests.search).toBe(3); // the third page was asked for, and hangs
+    } finally {
+      first.child.kill('SIGKILL');
+      await first.exited;
+    }
+
+    sim.behave({ mode: 'normal', delayMs: 0 });
+    const second = await startHubProcess([], env);
+    try {
+      expect((await call(second, 'GET', `/api/v1/persons/${spouses[2].id}`)).body.death_date).toBeNull();
+      const queued = await call(second, 'POST', '/api/v1/connectors/civil-registry/runs', { job: 'pull' });
+      expect(queued.status).toBe(202);
+      const run = await until('the pull to finish', async () => {
+        const r = await call(second, 'GET', `/api/v1/connectors/civil-registry/runs/${queued.body.id}`);
+        return ['succeeded', 'failed', 'partial'].includes(r.body.status) ? r.body : undefined;
+      });
+      expect(run.status).toBe('succeeded');
+      // only the third death: the first two are behind the cursor, not even fetched as duplicates
+      expect(run.counts['death.applied']).toBe(1);
+      expect(run.counts['death.duplicate']).toBeUndefined();
+      for (const s of spouses) {
+        expect((await call(second, 'GET', `/api/v1/persons/${s.id}`)).body).toMatchObject({ death_date: '2024-10-10', household: null });
+        const history = (await call(second, 'GET', `/api/v1/persons/${s.id}/history`)).body.items;
+        expect(history.filter((h: { changes: Record<string, unknown> }) => 'death_date' in h.changes)).toHaveLength(1);
+      }
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  }, 240_000);
+});
