@@ -63,6 +63,16 @@ export async function startFhirSimulator(opts: { port?: number; host?: string; b
   const requests = { search: 0, read: 0 };
   let clock = 0;
   let brnSequence = 0;
+  // slow answers wait on timers that stop() clears, so a stopped simulator holds no process open
+  const timers = new Set<NodeJS.Timeout>();
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
   const sockets = new Set<Socket>();
   let base = '';
 
@@ -157,15 +167,16 @@ export async function startFhirSimulator(opts: { port?: number; host?: string; b
     if (url.pathname === '/metadata') return send(res, 200, capabilityStatement());
     const [, type, id, ...rest] = url.pathname.split('/');
     if (!['Patient', 'Bundle'].includes(type) || rest.length) return sendOutcome(res, 404, 'not-found', `Unknown resource type or path ${url.pathname}`);
+    // counted as they arrive: a request held by a slow answer or refused by an outage was still made
+    if (id) requests.read++;
+    else requests.search++;
     if (behaviour.mode === 'outage') return sendOutcome(res, 503, 'transient', 'The civil registry is down (simulated outage).');
     const offset = Number(url.searchParams.get('_offset') ?? 0);
-    if (behaviour.mode === 'slow' && offset >= (behaviour.slowFromOffset ?? 0)) await new Promise((r) => setTimeout(r, behaviour.delayMs));
+    if (behaviour.mode === 'slow' && offset >= (behaviour.slowFromOffset ?? 0)) await pause(behaviour.delayMs);
     if (id) {
-      requests.read++;
       const found = store.get(`${type}/${id}`);
       return found ? send(res, 200, found) : sendOutcome(res, 404, 'not-found', `${type}/${id} is not known`);
     }
-    requests.search++;
     return search(res, type, url);
   }
 
@@ -260,6 +271,7 @@ export async function startFhirSimulator(opts: { port?: number; host?: string; b
     requests,
     stop: () =>
       new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),

@@ -28,6 +28,16 @@ export async function startGeocoderSimulator(opts: { port?: number; host?: strin
   const behaviour: GeocoderBehaviour = { mode: 'normal', delayMs: 0 };
   const lookups = { search: 0, reverse: 0 };
   const queries: string[] = [];
+  // slow answers wait on timers that stop() clears, so a stopped simulator holds no process open
+  const timers = new Set<NodeJS.Timeout>();
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
   const sockets = new Set<import('node:net').Socket>();
 
   const server = createServer((req, res) => {
@@ -51,7 +61,7 @@ export async function startGeocoderSimulator(opts: { port?: number; host?: strin
     if (!kind || req.method !== 'GET') return send(res, 404, { error: 'unknown endpoint' });
     lookups[kind]++;
     if (behaviour.mode === 'outage') return send(res, 503, { error: 'service unavailable (simulated outage)' });
-    if (behaviour.mode === 'slow') await new Promise((r) => setTimeout(r, behaviour.delayMs));
+    if (behaviour.mode === 'slow') await pause(behaviour.delayMs);
     if (url.searchParams.get('format') !== 'jsonv2') return send(res, 400, { error: 'format=jsonv2 is the only format this simulator speaks' });
     if (kind === 'search') {
       const q = url.searchParams.get('q');
@@ -86,6 +96,7 @@ export async function startGeocoderSimulator(opts: { port?: number; host?: strin
     queries,
     stop: () =>
       new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),

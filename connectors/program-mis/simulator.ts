@@ -32,15 +32,15 @@ export function createProgramMisSimulatorApp() {
   const app = express();
   app.use(express.json({ limit: '2mb' }));
 
-  const api = express.Router();
-  api.use(faults.middleware, (req, res, next) => {
+  const authorised: express.RequestHandler = (req, res, next) => {
     if (req.header('authorization') !== `Bearer ${DEMO_MIS_KEY}`) {
       res.status(401).json({ error: 'invalid API key' });
       return;
     }
     next();
-  });
-  api.post('/api/v1/programs/:code/enrolments', (req, res) => {
+  };
+  const api = express.Router();
+  api.post('/api/v1/programs/:code/enrolments', faults.middleware, authorised, (req, res) => {
     const program = req.params.code as string;
     const body = req.body ?? {};
     if (typeof body.household_ref !== 'string' || !Array.isArray(body.members)) {
@@ -59,7 +59,7 @@ export function createProgramMisSimulatorApp() {
     byKey.set(key, e.enrolment_id);
     res.status(201).json({ enrolment_id: e.enrolment_id, status: e.status, updated_at: e.updated_at });
   });
-  api.get('/api/v1/programs/:code/enrolments', (req, res) => {
+  api.get('/api/v1/programs/:code/enrolments', faults.middleware, authorised, (req, res) => {
     const since = typeof req.query.updated_since === 'string' ? req.query.updated_since : '';
     const after = typeof req.query.after === 'string' ? req.query.after : '';
     const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 100) || 100));

@@ -24,6 +24,7 @@ import { importCsv } from '../import/import.js';
 import { AreaImportError, importAreaFile } from '../registry/areas/import.js';
 import { loadDemoBoundaries } from '../registry/areas/demo-boundaries.js';
 import { seedDemo, seedPersons } from '../seed/seed.js';
+import { importPopulationFile } from '../reports/population.js';
 import { startDemoConnectors } from '../../connectors/framework/demo.js';
 import { ensureDemoAgreements } from '../verification/demo-agreements.js';
 
@@ -38,6 +39,8 @@ Commands:
   areas import FILE.geojson
                            create or update admin areas and their boundaries from a GeoJSON FeatureCollection
                            (properties: code, name, parent_code); the whole file or nothing
+  population import FILE.csv --year Y --source S [--replace]
+                           load population denominators for reports (area_code,population[,households]; docs/reports.md)
   user create --username U --roles R[,R] [--areas A[,A]] [--display-name N]
                            create a user; prints a one-time password
   client create --client-id ID --name N --roles R[,R] [--areas A[,A]] [--jwk FILE]
@@ -64,6 +67,8 @@ export async function main(argv: string[]): Promise<number> {
         return await importCommand(rest);
       case 'areas':
         return await areasCommand(rest);
+      case 'population':
+        return await populationCommand(rest);
       case 'user':
         return await userCommand(rest);
       case 'client':
@@ -194,6 +199,20 @@ async function importCommand(args: string[]): Promise<number> {
   });
 }
 
+async function populationCommand(args: string[]): Promise<number> {
+  const { positionals, values } = options(args, { year: { type: 'string' }, source: { type: 'string' }, replace: { type: 'boolean' } });
+  if (positionals[0] !== 'import' || positionals.length !== 2 || !values.year || !values.source) {
+    throw new UsageError('population takes: import FILE.csv --year Y --source S [--replace].');
+  }
+  const year = Number(values.year);
+  if (!Number.isInteger(year) || year < 1900 || year > 2200) throw new UsageError('--year takes a year from 1900 to 2200.');
+  const csv = await readFile(positionals[1], 'utf8');
+  return withContext(async (ctx) => {
+    for (const line of await importPopulationFile(ctx, csv, { year, source: values.source!, replace: values.replace ?? false })) console.log(line);
+    return 0;
+  });
+}
+
 async function areasCommand(args: string[]): Promise<number> {
   const { positionals } = options(args, {});
   if (positionals[0] !== 'import' || positionals.length !== 2) throw new UsageError('areas takes: import FILE.geojson.');
@@ -203,7 +222,7 @@ async function areasCommand(args: string[]): Promise<number> {
     try {
       const s = await importAreaFile(ctx.db, text, path.basename(file));
       await recordAdmin(ctx, { action: 'admin', entity: 'admin_area_boundary', details: { ...s, file: path.basename(file) } });
-      console.log(`Imported ${file}: ${s.features} areas (${s.created} new, ${s.renamed} renamed), ${s.boundaries} boundaries stored.`);
+      console.log(`Imported ${file}: ${s.features} area${s.features === 1 ? '' : 's'} (${s.created} new, ${s.renamed} renamed), ${s.boundaries} ${s.boundaries === 1 ? 'boundary' : 'boundaries'} stored.`);
       return 0;
     } catch (err) {
       if (!(err instanceof AreaImportError)) throw err;

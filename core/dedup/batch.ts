@@ -182,22 +182,23 @@ function blockPasses(trigram: boolean): Pass[] {
         where a.name_key <> b.name_key`,
     },
     {
-      // a birth date missing and a typo: the phonetic code of one name in common in the same area
+      // a birth date missing and a typo: the phonetic code of one name in common in the same area; driven by the
+      // people without a birth date (few), so the work follows them, not the registry
       name: 'phonetic_token_area_no_year',
       trigram: false,
-      sql: `with codes as (
-          select k.person_id, k.name_key, k.birth_year, h.area_code, code from dedup_match_key k
+      sql: `with placed as (
+          select k.person_id, k.birth_year, h.area_code, code from dedup_match_key k
           join membership m on m.person_id = k.person_id and m.end_date is null
           join household h on h.id = m.household_id
           cross join unnest(string_to_array(k.phonetic_key, ' ')) as code
-          where k.phonetic_key <> '' and abs(hashtext(h.area_code || code)) % $2 = $3),
-        blocks as (select code, area_code from codes group by code, area_code
-                   having count(*) filter (where birth_year is null) > 0 and count(*) between 2 and $4)
+          where k.phonetic_key <> ''),
+        undated as (select * from placed where birth_year is null and abs(hashtext(area_code || code)) % $2 = $3),
+        blocks as (select p.code, p.area_code from placed p where (p.code, p.area_code) in (select code, area_code from undated)
+                   group by p.code, p.area_code having count(*) between 2 and $4)
         select distinct least(a.person_id, b.person_id) as a, greatest(a.person_id, b.person_id) as b
         from blocks
-        join codes a on a.code = blocks.code and a.area_code = blocks.area_code and a.birth_year is null
-        join codes b on b.code = blocks.code and b.area_code = blocks.area_code and b.person_id <> a.person_id
-        where b.birth_year is not null or a.person_id < b.person_id`,
+        join undated a on a.code = blocks.code and a.area_code = blocks.area_code
+        join placed b on b.code = blocks.code and b.area_code = blocks.area_code and b.person_id <> a.person_id`,
     },
     {
       // typos in both names: the same birth date in the same area (small blocks: a few people per day and district)

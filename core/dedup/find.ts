@@ -24,8 +24,7 @@ interface Probe {
 /**
  * Registered people who may be the same as each of `people`, best first, at most `limit` per person. Blocks: the
  * same identifier (blind index), the same phone, the same phonetic key (birth years within one, or one unknown),
- * names similar by pg_trgm with birth years within one (or, a year unknown, in the same area; without pg_trgm,
- * a shared name token with birth years within one), the same birth date with a name token in common or in the same
+ * names similar by pg_trgm with birth years within one (without pg_trgm, a shared name token), the same birth date with a name token in common or in the same
  * area, or the phonetic code of one name in common. Merged people are never proposed (their survivor is).
  */
 export async function findCandidates(
@@ -131,15 +130,12 @@ async function blockCandidates(
     ),
   );
   if (trigram) {
-    // `%` (threshold pg_trgm.similarity_threshold, 0.3 by default) lets the GIN index find them; the setting refines
+    // similar names (pg_trgm) born within a year of each other: the year index narrows, similarity decides
     blocks.push(
       db.query(
-        `select q.ref, k.person_id from ${probeSet} join dedup_match_key k on k.name_key % q.name_key
-         where q.name_key <> '' and similarity(k.name_key, q.name_key) >= $2 and ${live}
-           and ((q.birth_year is not null and k.birth_year is not null and abs(q.birth_year - k.birth_year) <= 1)
-             or ((q.birth_year is null or k.birth_year is null) and q.area_code is not null and exists (
-               select 1 from membership m join household h on h.id = m.household_id
-               where m.person_id = k.person_id and m.end_date is null and h.area_code = q.area_code)))`,
+        `select q.ref, k.person_id from ${probeSet}
+         join dedup_match_key k on k.birth_year between q.birth_year - 1 and q.birth_year + 1
+         where q.birth_year is not null and q.name_key <> '' and similarity(k.name_key, q.name_key) >= $2 and ${live}`,
         [probesJson, trigramThreshold],
       ),
     );
@@ -147,8 +143,8 @@ async function blockCandidates(
     blocks.push(
       db.query(
         `select q.ref, k.person_id from ${probeSet}
-         join dedup_match_key k on k.name_tokens && array(select jsonb_array_elements_text(q.name_tokens))
-         where q.birth_year is not null and k.birth_year between q.birth_year - 1 and q.birth_year + 1 and ${live}`,
+         join dedup_match_key k on k.birth_year between q.birth_year - 1 and q.birth_year + 1
+         where q.birth_year is not null and k.name_tokens && array(select jsonb_array_elements_text(q.name_tokens)) and ${live}`,
         [probesJson],
       ),
     );

@@ -169,3 +169,15 @@ function splitLine(line: string): string[] {
   cells.push(cell);
   return cells;
 }
+
+/** `srhub population import FILE.csv --year Y --source S [--replace]`: the CSV load from the command line. */
+export async function importPopulationFile(ctx: Ctx, csv: string, options: { year: number; source: string; replace: boolean }): Promise<string[]> {
+  try {
+    const r = await loadPopulation(ctx, { ...options, csv });
+    return [`Loaded ${r.loaded} population figures for ${r.year}${r.replaced ? ` (${r.replaced} others of that year removed)` : ''}.`];
+  } catch (err) {
+    const errors = (err as { details?: { errors?: FieldError[] } }).details?.errors;
+    if (!errors) throw err;
+    throw new Error(`${(err as Error).message}\n${errors.map((e) => `  ${e.field.replace(/^body\.csv /, '')}: ${e.message}`).join('\n')}`);
+  }
+}

@@ -14,24 +14,25 @@ export const ACCESSIBILITY_NEEDS = 'accessibility_needs';
 
 const text = (v: unknown) => typeof v === 'string' && v.trim().length > 0;
 
-export function checkInclusive(household: HouseholdInput, proxy: ProxyInfo | undefined, witness: WitnessInfo | undefined, at: string): FieldError[] {
+/** Errors under `householdAt` (the household's fields) and `at` (proxy, witness: the submission's). */
+export function checkInclusive(household: HouseholdInput, proxy: ProxyInfo | undefined, witness: WitnessInfo | undefined, householdAt: string, at: string): FieldError[] {
   const errors: FieldError[] = [];
   const attributes = household.attributes ?? {};
   if (attributes[NO_FIXED_ADDRESS] === true) {
     // a place can be found again without an address: a description of where, or a GPS point
     if (!text(attributes[LOCATION_DESCRIPTION]) && !household.location) {
-      errors.push({ field: `${at}.household.attributes.${LOCATION_DESCRIPTION}`, message: 'a household without a fixed address needs a location description or a GPS location' });
+      errors.push({ field: `${householdAt}.attributes.${LOCATION_DESCRIPTION}`, message: 'a household without a fixed address needs a location description or a GPS location' });
     }
   } else if (attributes[NO_FIXED_ADDRESS] !== undefined && typeof attributes[NO_FIXED_ADDRESS] !== 'boolean') {
-    errors.push({ field: `${at}.household.attributes.${NO_FIXED_ADDRESS}`, message: 'must be true or false' });
+    errors.push({ field: `${householdAt}.attributes.${NO_FIXED_ADDRESS}`, message: 'must be true or false' });
   }
   if (attributes[LOCATION_DESCRIPTION] !== undefined && !text(attributes[LOCATION_DESCRIPTION])) {
-    errors.push({ field: `${at}.household.attributes.${LOCATION_DESCRIPTION}`, message: 'must be a non-empty text' });
+    errors.push({ field: `${householdAt}.attributes.${LOCATION_DESCRIPTION}`, message: 'must be a non-empty text' });
   }
   household.members.forEach((m, i) => {
     const needs = m.person?.attributes?.[ACCESSIBILITY_NEEDS];
     if (needs !== undefined && !(Array.isArray(needs) && needs.every(text))) {
-      errors.push({ field: `${at}.household.members[${i}].person.attributes.${ACCESSIBILITY_NEEDS}`, message: 'must be a list of texts' });
+      errors.push({ field: `${householdAt}.members[${i}].person.attributes.${ACCESSIBILITY_NEEDS}`, message: 'must be a list of texts' });
     }
   });
   if (proxy) {

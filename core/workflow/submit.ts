@@ -24,7 +24,10 @@ export interface RegistrationData {
 }
 
 export interface SubmitOptions {
-  /** Where the submission sits in the request, for field errors (default 'body'). */
+  /**
+   * Where the household sits in the request, for field errors (default 'body.household'); proxy and witness errors
+   * are named next to it ('body.items[3].household' -> 'body.items[3].proxy.name').
+   */
   at?: string;
 }
 
@@ -34,7 +37,7 @@ export interface SubmitOptions {
  * each field, nothing written. The same clientRef again answers the first case (`replayed`), writing nothing.
  */
 export async function submitRegistration(ctx: Ctx, tx: Db, submission: Submission, options: SubmitOptions = {}): Promise<SubmitResult> {
-  const at = options.at ?? 'body';
+  const at = options.at ?? 'body.household';
   if (submission.clientRef) {
     const earlier = await caseStore.byClientRef(tx, 'registration', submission.clientRef);
     if (earlier) return replay(ctx, earlier);
@@ -99,9 +102,8 @@ function replay(ctx: Ctx, row: CaseRow): SubmitResult {
 }
 
 /** What the registry would refuse whatever the checks say, checked now so the submitter hears it at once. */
-async function submissionErrors(ctx: Ctx, tx: Db, s: Submission, at: string): Promise<FieldError[]> {
+async function submissionErrors(ctx: Ctx, tx: Db, s: Submission, hAt: string): Promise<FieldError[]> {
   const h = s.household;
-  const hAt = `${at}.household`;
   const errors: FieldError[] = [];
   if (!h || typeof h.area_code !== 'string' || !Array.isArray(h.members)) {
     return [{ field: hAt, message: 'a household with area_code and members is required' }];
@@ -120,6 +122,6 @@ async function submissionErrors(ctx: Ctx, tx: Db, s: Submission, at: string): Pr
       errors.push(...checkIdentifiers(m.person.identifiers ?? [], `${mAt}.person.identifiers`, ctx.config.idTypes));
     }
   });
-  errors.push(...checkInclusive(h, s.proxy, s.witness, at));
+  errors.push(...checkInclusive(h, s.proxy, s.witness, hAt, hAt.replace(/\.household$/, '')));
   return errors;
 }

@@ -25,15 +25,10 @@ create table dedup_match_key (
   birth_year     integer
 );
 create index dedup_match_key_phonetic on dedup_match_key (phonetic_key, birth_year);
-create index dedup_match_key_tokens on dedup_match_key using gin (name_tokens);
 create index dedup_match_key_birth_date on dedup_match_key (birth_date);
-do $$
-begin
-  if exists (select 1 from pg_extension where extname = 'pg_trgm') then
-    execute 'create index dedup_match_key_trgm on dedup_match_key using gin (name_key gin_trgm_ops)';
-  end if;
-end
-$$;
+-- the registration-time search compares names by pg_trgm similarity within birth years: the year narrows first
+-- (a GIN trigram index was tried: its posting lists for common trigrams grow with the registry, the year does not)
+create index dedup_match_key_birth_year on dedup_match_key (birth_year);
 
 -- A merged person stays as a tombstone (its history and the references of other records stay valid); its id
 -- redirects to the survivor. Searches and lists leave merged persons out.

@@ -41,7 +41,7 @@ describe('connectors admin API', () => {
     expect(missing.body.errors).toEqual([expect.objectContaining({ field: 'body.configuration.token' })]);
     const badCron = await t.request('PUT', '/api/v1/connectors/flaky/configuration', { schedules: { scheduled: 'every day' } }, { headers: admin });
     expect(badCron.status).toBe(422);
-    expect(badCron.body.errors[0].field).toBe('body.schedules.scheduled');
+    expect(badCron.body.errors).toContainEqual(expect.objectContaining({ field: 'body.schedules.scheduled' }));
     const badSettings = await t.request('PUT', '/api/v1/connectors/flaky/configuration', { settings: { retries: -1 } }, { headers: admin });
     expect(badSettings.status).toBe(400); // the document already refuses it
     expect(await t.hub.db.query(`select 1 from connector_config where connector_id = 'flaky'`)).toEqual([]);
@@ -141,7 +141,7 @@ describe('the example connector (written from docs/connectors.md)', () => {
     const first = await t.hub.connectors.runNow('example', 'pull-prices');
     expect(first).toMatchObject({ status: 'succeeded', counts: { succeeded: 12 }, result: { applied: 12 } });
     const [maize] = await t.hub.db.query<{ value: { price: number } }>(`select value from connector_checkpoint where connector_id = 'example' and name = 'price:central:maize'`);
-    expect(maize.value.price).toBe(100 + 9 * 7); // p0010 is the latest central maize
+    expect(maize.value.price).toBe(100); // p0001, the only central maize observation
     // new observations: only they are applied
     (sim.state.prices as unknown[]).push({ id: 'p0013', market: 'central', commodity: 'maize', price: 250, observed_at: '2026-02-01T00:00:00.000Z' });
     const second = await t.hub.connectors.runNow('example', 'pull-prices');
@@ -154,7 +154,7 @@ describe('the example connector (written from docs/connectors.md)', () => {
     const { aHousehold } = await import('../../helpers/registry-data.js');
     await t.post('/api/v1/admin-areas', { code: 'EXA', name: 'Example' });
     const household = await t.post('/api/v1/households', aHousehold('EXA'));
-    await t.hub.workflow.settle?.();
+    await t.hub.workflow.settle();
     await t.hub.connectors.settle();
     const sent = [...sim.state.announcements.values()];
     expect(sent).toEqual([{ household_id: household.body.id, area_code: 'EXA' }]);

@@ -22,7 +22,7 @@ describe.each(dbEngines())('national ID connector on %s', (db) => {
     await t.post('/api/v1/admin-areas', { code: 'AM-R1', name: 'R1' });
     await t.post('/api/v1/admin-areas', { code: 'AM-R1-D1', name: 'D1', parent_code: 'AM-R1' });
     await publishAgreement(t, { purpose: 'identity_verification', recipients: ['connector:national-id'], categories: ['identifiers', 'name', 'demographics'] });
-  });
+  }, 180_000);
   afterAll(async () => {
     await sim.stop();
     await t.stop();

@@ -33,7 +33,7 @@ describe.each(dbEngines())('notification connector on %s', (db) => {
         { relationship: 'DAU', person: aPerson({ given_name: 'Lilian', birth_date: '2000-01-01', email: 'lilian@example.org', preferred_language: 'fra' }) },
       ],
     }))).body;
-  });
+  }, 180_000);
   afterAll(async () => {
     await sim.stop();
     await t.stop();

@@ -38,7 +38,7 @@ describe.each(dbEngines())('program MIS connector on %s', (db) => {
       // household 4's members gave no consent: nothing of theirs may leave
       if (i < 4) for (const m of h.members) await t.post('/api/v1/consent/consents', { agreement_id: agreementId, person_id: m.person_id, channel: 'in_person' });
     }
-  });
+  }, 180_000);
   afterAll(async () => {
     await sim.stop();
     await t.stop();

@@ -80,7 +80,7 @@ export async function injectDuplicates(ctx: Ctx, count: number, seed: number, di
     `select p.id, p.given_name, p.family_name, p.sex, p.birth_date, p.phone_sealed, h.area_code
      from person p join membership m on m.person_id = p.id and m.end_date is null join household h on h.id = m.household_id
      where p.given_name is not null and p.family_name is not null and p.birth_date is not null and p.merged_into is null
-     order by md5(p.id::text || $1) limit $2`,
+     order by md5(concat_ws('|', p.given_name, p.family_name, p.birth_date, $1::text)), p.id limit $2`,
     [String(seed), count],
   );
   const known: KnownDuplicate[] = [];

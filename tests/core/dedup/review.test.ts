@@ -74,11 +74,13 @@ describe.each(dbEngines())('dedup review on %s', (engine) => {
   test('a batch run queues the pair; reviewers see it only when both people are in their areas', async () => {
     const run = await runBatch(t);
     expect(run.status).toBe('finished');
+    expect(run.stats.matches).toBeGreaterThanOrEqual(1);
     const national = await t.as(['registry_officer']);
     const list = await t.get('/api/v1/dedup/pairs', { headers: national.headers });
     expect(list.status).toBe(200);
     const pair = list.body.items.find((p: any) => [p.person_a, p.person_b].includes(duplicate.personId));
-    expect(pair).toMatchObject({ decision: 'match', status: 'open', source: 'batch' });
+    // the workflow's duplicate check on registration may have queued it first; the batch then rescored it
+    expect(pair).toMatchObject({ decision: 'match', status: 'open', source: expect.stringMatching(/^(batch|registration)$/) });
     expect(pair.persons.map((p: any) => p.id).sort()).toEqual([original.personId, duplicate.personId].sort());
     const district = await t.as(['registry_officer'], ['AM-R1-D1']);
     expect((await t.get('/api/v1/dedup/pairs', { headers: district.headers })).body.items).toEqual([]);

@@ -24,7 +24,7 @@ describe.each(dbEngines())('verification records on %s', (db) => {
     await createAreasAs(t, admin);
     household = (await t.post('/api/v1/households', aHousehold('AM-R1-D1'), { headers: admin })).body;
     far = (await t.post('/api/v1/households', aHousehold('AM-R2-D1'), { headers: admin })).body;
-  });
+  }, 180_000);
   afterAll(() => t.stop());
 
   const personOf = (h: any, i = 0): string => h.members[i].person_id;
