@@ -33,7 +33,7 @@ function household(i: number) {
 
 async function push(hub: Hub, items: unknown[]): Promise<{ ms: number; statuses: Record<string, number> }> {
   const started = process.hrtime.bigint();
-  const res = await fetch(`${hub.url}/api/v1/sync/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device_id: 'bench', items }) });
+  const res = await fetch(`${hub.url}/api/v1/sync/push`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' /* a fresh connection per push: no keep-alive race */ }, body: JSON.stringify({ device_id: 'bench', items }) });
   const body = (await res.json()) as { results: { status: string }[] };
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (!res.ok) throw new Error(`push: ${res.status} ${JSON.stringify(body)}`);
@@ -57,9 +57,6 @@ async function main(): Promise<void> {
     const items = Array.from({ length: n }, (_, i) => newItem(i));
     const first = await push(hub, items);
     console.log(`push of ${n} new registrations: ${first.ms} ms (${Math.round(first.ms / n * 100) / 100} ms per item) ${JSON.stringify(first.statuses)}`);
-    const phases = (globalThis as any).__p4 as number[][];
-    const avg = (k: number) => Math.round(phases.slice(5).reduce((a, p) => a + p[k], 0) / (phases.length - 5) * 10) / 10;
-    console.log('claim / apply / record ms', avg(0), avg(1), avg(2));
     const again = await push(hub, items);
     console.log(`same batch again (duplicates): ${again.ms} ms ${JSON.stringify(again.statuses)}`);
     if (values.settle) {

@@ -11,6 +11,8 @@ export class HttpCallError extends Error {
     message: string,
     readonly status?: number,
     readonly retryable = true,
+    /** The system's Retry-After, in ms (0 when it gave none). */
+    readonly retryAfterMs = 0,
   ) {
     super(message);
   }
@@ -43,31 +45,27 @@ export async function httpCall(request: HttpRequest, deps: HttpCallDeps): Promis
   let last: HttpCallError | undefined;
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) {
-      const retryAfter = last && 'retryAfterMs' in last ? Number((last as { retryAfterMs?: number }).retryAfterMs) : 0;
-      const delay = Math.max(retryAfter || 0, backoffDelay(attempt - 1, deps.settings.backoffMs, deps.settings.maxBackoffMs));
+      // the system's Retry-After wins over a shorter backoff, within the cap
+      const delay = Math.min(deps.settings.maxBackoffMs, Math.max(last?.retryAfterMs ?? 0, backoffDelay(attempt - 1, deps.settings.backoffMs, deps.settings.maxBackoffMs)));
       if (delay >= deps.remainingMs()) break; // the run would end while waiting
       deps.count('http.retries');
-      await sleep(Math.min(delay, deps.settings.maxBackoffMs), deps.signal);
+      await sleep(delay, deps.signal);
     }
     if (deps.signal.aborted) throw new HttpCallError('The run timed out.', undefined, false);
     await deps.breaker.admit(); // throws BreakerOpenError: no call goes out
     deps.count('http.calls');
     try {
       const response = await attemptOnce(method, request, Math.min(request.timeoutMs ?? deps.settings.httpTimeoutMs, Math.max(1, deps.remainingMs())), deps.signal);
-      if (response.status >= 500) {
-        await deps.breaker.failure();
-        last = Object.assign(new HttpCallError(`${method} ${origin(request.url)} answered ${response.status}`, response.status), {
-          retryAfterMs: retryAfterMs(response.headers['retry-after']),
-        });
+      if (RETRYABLE_STATUS(response.status)) {
+        // a 5xx counts against the breaker; 408/429 mean the system is up but wants us slower
+        if (response.status >= 500) {
+          await deps.breaker.failure();
+          deps.count('http.failures');
+        } else await deps.breaker.success();
+        last = new HttpCallError(`${method} ${origin(request.url)} answered ${response.status}`, response.status, true, retryAfterMs(response.headers['retry-after']));
         continue;
       }
       await deps.breaker.success(); // the system answered: it is up
-      if (RETRYABLE_STATUS(response.status)) {
-        last = Object.assign(new HttpCallError(`${method} ${origin(request.url)} answered ${response.status}`, response.status), {
-          retryAfterMs: retryAfterMs(response.headers['retry-after']),
-        });
-        continue;
-      }
       return response;
     } catch (err) {
       if (err instanceof BreakerOpenError || deps.signal.aborted) throw err instanceof BreakerOpenError ? err : new HttpCallError('The run timed out.', undefined, false);

@@ -76,6 +76,7 @@ export async function startConnectors(deps: ConnectorDeps): Promise<ConnectorSer
   const ids = [...connectors.keys()];
   const runner = createRunner({ db, secrets, log, connectors, instanceId, contextFor });
   let stopped = false;
+  let stopping: Promise<void> | undefined;
   const onStop: (() => Promise<void>)[] = [];
 
   const get = (id: string): Connector => {
@@ -196,12 +197,16 @@ export async function startConnectors(deps: ConnectorDeps): Promise<ConnectorSer
       onStop.push(close);
     },
 
-    async stop() {
-      stopped = true;
-      await triggers.stop();
-      await unsubscribe().catch(() => undefined);
-      await queue.close();
-      for (const close of onStop.reverse()) await close().catch((err) => log.warn({ err: (err as Error).message }, 'connector simulator did not stop'));
+    stop() {
+      // a second stop (the hub's, after a test's) waits for the first
+      stopping ??= (async () => {
+        stopped = true;
+        await triggers.stop();
+        await unsubscribe().catch(() => undefined);
+        await queue.close();
+        for (const close of onStop.reverse()) await close().catch((err) => log.warn({ err: (err as Error).message }, 'connector simulator did not stop'));
+      })();
+      return stopping;
     },
   };
 

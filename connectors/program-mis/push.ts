@@ -49,10 +49,14 @@ async function candidates(hub: HubOperations, config: ProgramMisConfig): Promise
       continue;
     }
     let cursor: string | undefined;
+    const seen = new Set<string>();
     do {
       const page = await listEligible(hub.ctx, program.id, { cursor, limit: config.pageSize });
       const done = await participationStore.pushed(hub.ctx.db, code, page.households.map((h) => h.id));
       for (const h of page.households) {
+        // eligibility recomputed while paging can move a household to a later page: take it once
+        if (seen.has(h.id)) continue;
+        seen.add(h.id);
         if (done.has(h.id)) hub.count('households.already_enrolled');
         else out.push({ program: code, programId: program.id, householdId: h.id, score: h.score, rank: h.rank });
       }

@@ -24,6 +24,7 @@ import { importCsv } from '../import/import.js';
 import { AreaImportError, importAreaFile } from '../registry/areas/import.js';
 import { loadDemoBoundaries } from '../registry/areas/demo-boundaries.js';
 import { seedDemo, seedPersons } from '../seed/seed.js';
+import { runBatchDedup } from '../dedup/batch.js';
 import { importPopulationFile } from '../reports/population.js';
 import { startDemoConnectors } from '../../connectors/framework/demo.js';
 import { ensureDemoAgreements } from '../verification/demo-agreements.js';
@@ -47,6 +48,7 @@ Commands:
                 [--dci-callback-url URL] [--dci-jwks-uri URL] [--dci-require-signature]
                            register an API client; prints its secret (none with --jwk only: add --with-secret);
                            the --dci-* options set its SPDCI settings (see docs/dci.md)
+  dedup                    find duplicate persons over the whole registry and queue the pairs for review (docs/dedup.md)
   keys rotate              add new keys (token and DCI signing, DCI encryption); the old ones keep working until they expire
   backup FILE              write an encrypted snapshot of the whole registry to FILE (see docs/backup.md)
   restore FILE             restore a backup into an empty database
@@ -73,6 +75,8 @@ export async function main(argv: string[]): Promise<number> {
         return await userCommand(rest);
       case 'client':
         return await clientCommand(rest);
+      case 'dedup':
+        return await dedupCommand(rest);
       case 'keys':
         return await keysCommand(rest);
       case 'backup':
@@ -184,6 +188,15 @@ async function seedCommand(args: string[]): Promise<number> {
       const seeded = await seedPersons(ctx, persons, seed);
       console.log(`Seeded ${seeded.households} households (${seeded.persons} persons).`);
     }
+    return 0;
+  });
+}
+
+async function dedupCommand(args: string[]): Promise<number> {
+  options(args, {});
+  return withContext(async (ctx) => {
+    const report = await runBatchDedup(ctx, { onProgress: (step, counts) => process.stderr.write(`${step} ${JSON.stringify(counts)}\n`) });
+    console.log(`Compared ${report.scored} candidate pairs of ${report.persons} persons: ${report.matches} match, ${report.possibleMatches} possible match, ${report.newPairs} new in the review queue.`);
     return 0;
   });
 }

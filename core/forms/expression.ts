@@ -276,26 +276,22 @@ export interface Env {
   today: string;
 }
 
-const cache = new Map<string, Node>();
+const cache = new Map<string, Expression>();
 const CACHE_LIMIT = 2000;
 
 /** Parses an expression (cached); throws ExpressionError saying what is wrong and where. */
 export function compile(source: string): Expression {
-  let node = cache.get(source);
-  if (!node) {
-    node = new Parser(tokenize(source)).parse();
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(source, node);
-  }
-  const ast = node;
-  return {
+  const cached = cache.get(source);
+  if (cached) return cached;
+  const ast = new Parser(tokenize(source)).parse();
+  const expression: Expression = {
     source,
     references: collectRefs(ast),
-    evaluate: (env) => {
-      const budget = { steps: 0 };
-      return evaluateNode(ast, env, budget);
-    },
+    evaluate: (env) => evaluateNode(ast, env, { steps: 0 }),
   };
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(source, expression);
+  return expression;
 }
 
 /** Evaluates to a boolean: null, false, 0, '' and [] are false. */

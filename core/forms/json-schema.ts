@@ -84,7 +84,7 @@ function check(schema: unknown, value: unknown, path: string, options: SchemaOpt
     const length = [...value].length;
     if (typeof s.minLength === 'number' && length < s.minLength) fail(`must be at least ${s.minLength} characters`);
     if (typeof s.maxLength === 'number' && length > s.maxLength) fail(`must be at most ${s.maxLength} characters`);
-    if (typeof s.pattern === 'string' && !new RegExp(s.pattern, 'u').test(value)) fail(`must match ${s.pattern}`);
+    if (typeof s.pattern === 'string' && !patternOf(s.pattern).test(value)) fail(`must match ${s.pattern}`);
     if (s.format !== undefined && !matchesFormat(String(s.format), value)) fail(`must be a valid ${s.format}`);
   }
   if (typeof value === 'number') {
@@ -114,6 +114,16 @@ function check(schema: unknown, value: unknown, path: string, options: SchemaOpt
       else check(sub, value[key], `${path}.${key}`, options, errors);
     }
   }
+}
+
+const patterns = new Map<string, RegExp>();
+function patternOf(source: string): RegExp {
+  let re = patterns.get(source);
+  if (!re) {
+    if (patterns.size > 1000) patterns.clear();
+    patterns.set(source, (re = new RegExp(source, 'u')));
+  }
+  return re;
 }
 
 function hasType(value: unknown, type: string): boolean {

@@ -35,15 +35,11 @@ async function pushItem(ctx: Ctx, deviceId: string, item: PushItem, at: string):
   const shapeErrors = checkShape(item, at);
   try {
     return await ctx.db.transaction(async (tx) => {
-      const t0 = performance.now();
       if (!(await submissionStore.claim(tx, ctx.principal.id, deviceId, item, itemHash))) throw new AlreadyClaimed();
-      const t1 = performance.now();
       if (shapeErrors.length) throw new HubError(422, 'sync.item_rejected', 'The item is not complete.', { errors: shapeErrors });
       await requireAttachments(tx, item, at);
       const result = item.kind === 'new' ? await applyNew(ctx, tx, item, deviceId, at) : await applyUpdate(ctx, tx, item, at);
-      const t2 = performance.now();
       await submissionStore.record(tx, ctx.secrets, result);
-      (globalThis as any).__p4 = ((globalThis as any).__p4 ?? []); (globalThis as any).__p4.push([t1 - t0, t2 - t1, performance.now() - t2]);
       return result;
     });
   } catch (err) {

@@ -159,4 +159,17 @@ describe('the example connector (written from docs/connectors.md)', () => {
     const sent = [...sim.state.announcements.values()];
     expect(sent).toEqual([{ household_id: household.body.id, area_code: 'EXA' }]);
   });
+
+  it('demo mode starts every simulator, configures and enables its connector, and stops them with the hub', async () => {
+    const { startDemoConnectors } = await import('../../../connectors/framework/demo.js');
+    const started = await startDemoConnectors(t.hub.connectors, t.hub.log);
+    const withSimulator = [...t.hub.connectors.loaded.values()].filter((c) => c.simulator).map((c) => c.manifest.id).sort();
+    expect(started.map((s) => s.id).sort()).toEqual(withSimulator);
+    const example = started.find((s) => s.id === 'example')!;
+    const enabled = await t.hub.db.query<{ connector_id: string }>('select connector_id from connector_config where enabled order by 1');
+    expect(enabled.map((r) => r.connector_id)).toEqual(withSimulator);
+    expect((await t.hub.connectors.runNow('example', 'pull-prices')).status).toBe('succeeded');
+    await t.hub.connectors.stop();
+    await expect(fetch(`${example.url}/prices`)).rejects.toThrow();
+  });
 });

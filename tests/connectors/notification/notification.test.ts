@@ -33,6 +33,10 @@ describe.each(dbEngines())('notification connector on %s', (db) => {
         { relationship: 'DAU', person: aPerson({ given_name: 'Lilian', birth_date: '2000-01-01', email: 'lilian@example.org', preferred_language: 'fra' }) },
       ],
     }))).body;
+    // whatever the registration itself tells the head is sent before the tests start (beforeEach clears the gateway)
+    await t.hub.workflow.settle();
+    await t.hub.connectors.settle();
+    await t.hub.deliveries.drain();
   }, 180_000);
   afterAll(async () => {
     await sim.stop();
@@ -88,7 +92,8 @@ describe.each(dbEngines())('notification connector on %s', (db) => {
     ]));
     await t.hub.connectors.settle();
     await deliver();
-    const texts = (await messages('+254 711 000 111')).map((m) => m.text).sort();
+    // (the household's own registration through the workflow may have told the head too: only these events count here)
+    const texts = (await messages('+254 711 000 111')).map((m) => m.text).filter((text) => /expired|000000AB/.test(text)).sort();
     expect(texts).toHaveLength(2);
     expect(texts[0]).toMatch(/consent .* has expired/);
     expect(texts[1]).toMatch(/registered \(reference 000000AB\)/);
@@ -98,7 +103,7 @@ describe.each(dbEngines())('notification connector on %s', (db) => {
     const rerun = await t.hub.connectors.runNow('notification', 'consent-expired', payload);
     expect(rerun.counts).toMatchObject({ 'messages.already_queued': 1 });
     await deliver();
-    expect(await messages('+254 711 000 111')).toHaveLength(2);
+    expect((await messages('+254 711 000 111')).filter((m) => /expired|000000AB/.test(m.text))).toHaveLength(2);
   });
 
   it('keeps a message through a gateway outage and delivers it once when the gateway is back', async () => {

@@ -15,7 +15,8 @@ describe.each(dbEngines())('assessment scoring on %s', (db) => {
     t = await startTestHub({ db });
     await createAreas(t);
     households = await registerSmallSet(t);
-  });
+    // registering the set through the API takes a while on a busy machine
+  }, 180_000);
   afterAll(() => t.stop());
 
   const scores = async () => {

@@ -12,6 +12,7 @@ import { workflowCalls } from './permission-calls/workflow.js';
 import { connectorsCalls } from './permission-calls/connectors.js';
 import { formsSyncCalls } from './permission-calls/forms-sync.js';
 import { assessmentCalls } from './permission-calls/assessment.js';
+import { dedupCalls } from './permission-calls/dedup.js';
 
 const fresh = () => randomUUID().slice(0, 8);
 
@@ -86,6 +87,7 @@ const CALLS: Record<string, Call> = {
   ...connectorsCalls,
   ...formsSyncCalls,
   ...assessmentCalls,
+  ...dedupCalls,
 };
 
 const ROLES = ['administrator', 'registry_officer', 'field_worker', 'program_officer', 'policymaker', 'auditor', 'dci_client'];

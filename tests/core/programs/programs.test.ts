@@ -28,7 +28,8 @@ describe.each(dbEngines())('programs and eligibility on %s', (db) => {
     ranked = households
       .map((h) => ({ ...h, score: referenceScore(MODEL_V1, h).score }))
       .sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : 1));
-  });
+    // registering the set through the API takes a while on a busy machine
+  }, 180_000);
   afterAll(() => t.stop());
 
   const eligibility = async (programId: string) =>

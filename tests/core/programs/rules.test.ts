@@ -52,7 +52,8 @@ describe('the rule parser and compiler', () => {
       throw new Error(`accepted: ${rule}`);
     };
     expect(refused("children > 1; drop table person")).toBe('13: unexpected character ";"');
-    expect(refused("dwelling_wall == 'mud' or 1=1")).toMatch(/^24: unexpected or/);
+    expect(refused("dwelling_wall == 'mud' or 1=1")).toBe('28: unexpected character "="');
+    expect(refused("dwelling_wall == 'mud' or true")).toBe('24: unexpected or');
     expect(refused('pg_sleep(10)')).toMatch(/unknown function pg_sleep/);
     expect(refused('h.id == 1')).toMatch(/unexpected character "\."/);
     expect(refused('password_hash == "x"')).toMatch(/unknown field password_hash/);
@@ -90,7 +91,8 @@ describe.each(dbEngines())('rules evaluated on %s', (db) => {
     t = await startTestHub({ db });
     await createAreas(t);
     households = await registerSmallSet(t);
-  });
+    // registering the set through the API takes a while on a busy machine
+  }, 180_000);
   afterAll(() => t.stop());
 
   it.each(CASES)('%s selects exactly the households the JS predicate does', async (rule, predicate) => {

@@ -74,7 +74,8 @@ describe.each(dbEngines())('policy simulation on %s', (db) => {
     programId = program.body.id;
     await t.post(`/api/v1/programs/${programId}/activate`, undefined, { headers: admin });
     await t.hub.outbox.drain();
-  });
+    // registering the set through the API takes a while on a busy machine
+  }, 180_000);
   afterAll(() => t.stop());
 
   const changes = async (id: string, headers: Record<string, string>) => {
