@@ -61,11 +61,17 @@ async function main(): Promise<void> {
       `batch dedup: ${report.persons} persons in ${secs(started)} s; ${report.candidates} candidate pairs, ` +
         `${report.matches} match + ${report.possibleMatches} possible_match; peak RSS ${mb(peak.rss)} MB, heap ${mb(peak.heap)} MB`,
     );
-    const pairs = new Set(
-      (await db.query<{ person_a: string; person_b: string }>(`select person_a, person_b from duplicate_pair`)).map((p) => `${p.person_a}|${p.person_b}`),
-    );
-    const found = known.filter((k) => pairs.has(k.originalId < k.duplicateId ? `${k.originalId}|${k.duplicateId}` : `${k.duplicateId}|${k.originalId}`));
+    const queued = await db.query<{ person_a: string; person_b: string; decision: string }>(`select person_a, person_b, decision from duplicate_pair`);
+    const key = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`);
+    const truth = new Set(known.map((k) => key(k.originalId, k.duplicateId)));
+    const pairs = new Set(queued.map((p) => key(p.person_a, p.person_b)));
+    const found = known.filter((k) => pairs.has(key(k.originalId, k.duplicateId)));
+    const share = (decision: string) => {
+      const of = queued.filter((p) => p.decision === decision);
+      return `${of.filter((p) => truth.has(key(p.person_a, p.person_b))).length} of ${of.length}`;
+    };
     console.log(`injected duplicates found: ${found.length} of ${known.length} (${((100 * found.length) / known.length).toFixed(1)}%); pairs queued: ${pairs.size}`);
+    console.log(`known duplicates among the pairs: match ${share('match')}, possible_match ${share('possible_match')} (the others are namesakes of the synthetic population, see docs/dedup.md)`);
 
     // the registration-time search, one person at a time as the workflow's check calls it
     const probes = await db.query<{ id: string; given_name: string; family_name: string; birth_date: string; sex: string; area_code: string }>(

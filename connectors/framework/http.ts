@@ -2,7 +2,7 @@
 // timeout, 408/429/5xx) with exponential backoff and full jitter, and the connector's circuit breaker around each
 // attempt. Answers below 500 (other than 408/429) are returned for the job to judge; a failure that survives the
 // retries throws an HttpCallError.
-import { BreakerOpenError, type Breaker } from './breaker.js';
+import type { Breaker } from './breaker.js';
 import type { RunnerSettings } from './settings.js';
 import type { HttpRequest, HttpResponse } from './types.js';
 
@@ -68,7 +68,7 @@ export async function httpCall(request: HttpRequest, deps: HttpCallDeps): Promis
       await deps.breaker.success(); // the system answered: it is up
       return response;
     } catch (err) {
-      if (err instanceof BreakerOpenError || deps.signal.aborted) throw err instanceof BreakerOpenError ? err : new HttpCallError('The run timed out.', undefined, false);
+      if (deps.signal.aborted) throw new HttpCallError('The run timed out.', undefined, false);
       await deps.breaker.failure();
       deps.count('http.failures');
       last = new HttpCallError(`${method} ${origin(request.url)} failed: ${(err as Error).name === 'TimeoutError' ? 'timed out' : 'no answer'}`);

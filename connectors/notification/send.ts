@@ -71,7 +71,8 @@ export async function queueNotification(ctx: Ctx, input: NotificationInput): Pro
     text,
   };
   return ctx.db.transaction(async (tx) => {
-    const queued = await enqueueDelivery(tx, ctx.secrets, { kind: NOTIFICATION_KIND, url: `${config.baseUrl}/messages`, body: message, dedupeKey, orderingKey: `notification:${input.personId}` });
+    // no ordering key: a one-time code must not wait behind a notice the gateway keeps refusing
+    const queued = await enqueueDelivery(tx, ctx.secrets, { kind: NOTIFICATION_KIND, url: `${config.baseUrl}/messages`, body: message, dedupeKey });
     if (queued.created) {
       await ctx.audit.recordIn(tx, auditEntries(as, [{
         action: 'read', entity: 'notification', entityId: queued.id, subjectPersonId: input.personId,

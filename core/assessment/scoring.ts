@@ -23,7 +23,7 @@ export async function publishedModels(db: Db): Promise<PublishedModel[]> {
 export async function scoreHouseholds(tx: Db, model: PublishedModel, householdIds: readonly string[]): Promise<number> {
   if (householdIds.length === 0) return 0;
   const params = new SqlParams([model.id, model.version, householdIds]);
-  const select = scoreSelect(model.definition, params, featuresSql('h.id = any($3::uuid[])'));
+  const select = scoreSelect(model.definition, params, featuresSql('h.id = any($3::uuid[])', 'm.household_id = any($3::uuid[])'));
   const rows = await tx.query<{ household_id: string }>(
     `insert into household_score (model_id, household_id, model_version, score, breakdown, computed_at)
      select $1::uuid, s.household_id, $2::int, s.score, s.breakdown, now() from (${select}) s

@@ -104,7 +104,7 @@ export async function refreshEligibility(tx: Db, programId: string, householdIds
   await tx.query(`create temp table eligibility_new (${POLICY_COLUMNS}) on commit drop`);
   if (status === 'active') {
     const params = new SqlParams([ids]);
-    const features = `(${featuresSql('$1::uuid[] is null or h.id = any($1::uuid[])')})`;
+    const features = `(${featuresSql('$1::uuid[] is null or h.id = any($1::uuid[])', '$1::uuid[] is null or m.household_id = any($1::uuid[])')})`;
     const scores = modelId ? `(select household_id, score from household_score where model_id = ${params.add(modelId, 'uuid')})` : null;
     await tx.query(`insert into eligibility_new ${policySelect(policy, params, { features, scores })}`, params.values);
   }

@@ -60,7 +60,7 @@ export async function householdEligibility(ctx: Ctx, householdId: string): Promi
       : 'left join (select null::float8 as score) s on false';
     const [row] = await ctx.db.query<Record<string, unknown>>(
       `select ${[...compiled.map((c, i) => `${c.sql} as r${i}`), 's.score as score', ...fields.map((f) => `f.${f} as v_${f}`)].join(', ')}
-       from (${featuresSql('h.id = $1::uuid')}) f ${scoreJoin}`,
+       from (${featuresSql('h.id = $1::uuid', 'm.household_id = $1::uuid')}) f ${scoreJoin}`,
       params.values,
     );
     const score = (row?.score as number | null | undefined) ?? null;

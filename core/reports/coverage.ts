@@ -95,6 +95,7 @@ export async function coverageReport(ctx: Ctx, query: Record<string, unknown>): 
     notes: [
       'households: active households (not deregistered); persons: their current members who are alive.',
       'deregistered_households and deceased_persons are shown apart and are not in households or persons.',
+      'Persons registered without a household have no area and are in no row.',
       "rows_cover 'subtree': the area and everything under it; 'direct': households registered at that area itself (above the chosen level).",
       'population: the figure loaded for the area and year, or the sum of the nearest figures under it; null when none is loaded.',
       `Counts from 1 to ${minCell - 1} are withheld, with further cells so that a withheld cell cannot be worked out (docs/reports.md).`,

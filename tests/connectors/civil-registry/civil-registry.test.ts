@@ -22,7 +22,7 @@ describe.each(dbEngines())('the civil registry connector on %s', (db) => {
     sim = (await civilRegistry.simulator!.start({})) as FhirSimulator;
     c = await connectorsOf(t);
     await c.configure('civil-registry', configuration(), FAST);
-  });
+  }, 180_000);
   afterAll(async () => {
     await c?.stop();
     await sim?.stop();

@@ -26,7 +26,7 @@ describe.each(cacheEngines())('the GIS connector (cache: %s)', (cache) => {
     sim = await gis.simulator!.start({}) as GeocoderSimulator;
     c = await connectorsOf(t);
     await c.configure('gis', gis.simulator!.demoConfiguration(sim.url), FAST);
-  });
+  }, 180_000);
   afterAll(async () => {
     await c?.stop();
     await sim?.stop();

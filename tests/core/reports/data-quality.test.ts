@@ -101,6 +101,9 @@ describe.each(dbEngines())('data quality on %s', (db) => {
     const csv = await t.get('/api/v1/data-quality?area_code=DQ&by=field_worker&format=csv', { headers: admin });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(csv.body.split('\r\n')[0]).toMatch(/^field_worker,households,persons,/);
+    // by form: registered through the API, none of them with a form
+    const byForm = await t.get('/api/v1/data-quality?area_code=DQ&by=form', { headers: admin });
+    expect(byForm.body.rows).toEqual([expect.objectContaining({ form: '(none)', households: 4, persons: 5, validation_failures: 1 })]);
   });
 
   it('raises an alert per crossed threshold once, emits data_quality.alert, and resolves it when the data is fixed', async () => {

@@ -164,7 +164,8 @@ describe.each(engines)('offline sync on %s + %s', (db, cache) => {
     expect(now.attributes).toMatchObject({ rooms: 4, toilet: 'flush' });
     expect(now.members[1].person.given_name).toBe('Zawadi Grace');
 
-    // the worker's token has no registry-wide view, but officers in the area list them with both values
+    // whoever collected the data does not decide its conflicts; reviewers in the area list them with both values
+    expect((await t.get('/api/v1/sync/conflicts', { headers: worker })).status).toBe(403);
     const open = (await t.get(`/api/v1/sync/conflicts?status=open&household_id=${id}`, { headers: officer })).body.items;
     const rooms = open.find((c: { field: string }) => c.field === 'attributes.rooms');
     expect(rooms).toMatchObject({ mine: 5, theirs: 4, base_version: 1, status: 'open', entity: 'household' });

@@ -13,8 +13,8 @@ describe.each(dbEngines())('change requests on %s', (db) => {
     t = await workflowHub({ db });
     officer = (await t.as(['registry_officer'], ['AM-R1'])).headers;
     reviewer = (await t.as(['registry_officer'])).headers;
-  });
-  afterAll(() => t.stop());
+  }, 180_000);
+  afterAll(() => t.stop(), 60_000);
 
   const registered = async () => {
     const res = await t.post('/api/v1/households', aDistinctHousehold('AM-R1-D1', uin()), { headers: officer });

@@ -12,8 +12,8 @@ describe.each(dbEngines())('inclusive registration and duplicates on %s', (db) =
   beforeAll(async () => {
     t = await workflowHub({ db });
     officer = (await t.as(['registry_officer'])).headers;
-  });
-  afterAll(() => t.stop());
+  }, 180_000);
+  afterAll(() => t.stop(), 60_000);
 
   const submitAndSettle = async (body: Record<string, unknown>) => {
     const res = await t.post('/api/v1/registrations', body, { headers: officer });

@@ -12,8 +12,8 @@ describe.each(dbEngines())('registration cases on %s', (db) => {
     t = await workflowHub({ db });
     officer = (await t.as(['registry_officer'], ['AM-R1'])).headers;
     reviewer = (await t.as(['registry_officer'])).headers;
-  });
-  afterAll(() => t.stop());
+  }, 180_000);
+  afterAll(() => t.stop(), 60_000);
   afterEach(() => {
     t.hub.workflow.checks.remove('id-verification');
     t.hub.workflow.checks.remove('gis');
@@ -143,6 +143,25 @@ describe.each(dbEngines())('registration cases on %s', (db) => {
     // someone else's reuse of the reference learns nothing about the first case
     const other = await t.post('/api/v1/registrations', body, { headers: reviewer });
     expect(other.status).toBe(409);
+  });
+
+  it('checks again a case whose runner died mid-way (its claim ran out), registering it once', async () => {
+    const { submitRegistration } = await import('../../../core/workflow/index.js');
+    const { systemContext } = await import('../../../core/server/context.js');
+    const h = t.hub;
+    const ctx = systemContext(h.config, h.db, h.secrets, h.log, { id: 'user:field-1', kind: 'user', scopes: new Set(['registry.write']), areas: null }, h);
+    // the case and a runner's claim of it commit together; the runner then "dies" (its 1 ms lease runs out)
+    const { caseId } = await h.db.transaction(async (tx) => {
+      const submitted = await submitRegistration(ctx, tx, { channel: 'mobile', household: aDistinctHousehold('AM-R1-D1', uin()) as never });
+      await tx.query(`update registration_case set lease_until = now() + interval '1 millisecond', attempts = 1 where id = $1`, [submitted.caseId]);
+      return submitted;
+    });
+    const c = await settled(caseId);
+    expect(c).toMatchObject({ status: 'registered' });
+    const [row] = await h.db.query<{ attempts: number }>('select attempts from registration_case where id = $1', [caseId]);
+    expect(row.attempts).toBe(2);
+    expect(c.history.filter((x: { action: string }) => x.action === 'register')).toHaveLength(1);
+    expect(await caseTopics(t, caseId)).toEqual(['registration.submitted', 'registration.verified', 'registration.registered']);
   });
 
   it('refuses what can never be registered at once, naming the field, writing nothing', async () => {

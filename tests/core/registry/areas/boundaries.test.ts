@@ -26,7 +26,7 @@ describe.each(dbEngines())('admin-area boundaries on %s', (db) => {
   let t: TestHub;
   beforeAll(async () => {
     t = await startTestHub({ db });
-  });
+  }, 180_000);
   afterAll(() => t.stop());
 
   const locate = async (lat: number, lon: number) => {
@@ -159,7 +159,7 @@ describe('the demo boundaries', () => {
   let t: TestHub;
   beforeAll(async () => {
     t = await startTestHub();
-  });
+  }, 180_000);
   afterAll(() => t.stop());
 
   it('load once and place every seeded household location in its own district', async () => {
