@@ -5,6 +5,7 @@
 //   DATABASE_URL=postgres://.../empty_db npx tsx bench/sync-push.ts (an empty PostgreSQL database)
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,13 +34,27 @@ function household(i: number) {
 
 async function push(hub: Hub, items: unknown[]): Promise<{ ms: number; statuses: Record<string, number> }> {
   const started = process.hrtime.bigint();
-  const res = await fetch(`${hub.url}/api/v1/sync/push`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' /* a fresh connection per push: no keep-alive race */ }, body: JSON.stringify({ device_id: 'bench', items }) });
-  const body = (await res.json()) as { results: { status: string }[] };
+  // node:http, not fetch: fetch gives up waiting for the answer after 300 s, which a large batch on a busy machine can take
+  const { status, body } = await postJson(`${hub.url}/api/v1/sync/push`, { device_id: 'bench', items });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (!res.ok) throw new Error(`push: ${res.status} ${JSON.stringify(body)}`);
+  if (status !== 200) throw new Error(`push: ${status} ${JSON.stringify(body)}`);
   const statuses: Record<string, number> = {};
-  for (const r of body.results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  for (const r of (body as { results: { status: string }[] }).results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
   return { ms: Math.round(ms), statuses };
+}
+
+function postJson(url: string, payload: unknown): Promise<{ status: number; body: unknown }> {
+  const data = Buffer.from(JSON.stringify(payload));
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': data.length, connection: 'close' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
 }
 
 async function main(): Promise<void> {

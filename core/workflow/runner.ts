@@ -37,7 +37,8 @@ export async function runOne(deps: RunnerDeps): Promise<boolean> {
     else await applyApproved(deps, ctx, row);
   } catch (err) {
     // a bug or the database gone: the lease runs out and the case is taken again later
-    ctx.log.error({ case_id: row.id, err: (err as Error).message }, 'workflow runner failed on a case');
+    // the name and code only: a message can quote data (an identifier in a constraint's detail)
+    ctx.log.error({ case_id: row.id, err: (err as Error)?.name, code: (err as { code?: unknown })?.code }, 'workflow runner failed on a case');
   }
   return true;
 }

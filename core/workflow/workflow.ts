@@ -69,7 +69,7 @@ export function startWorkflow(deps: WorkflowDeps): Workflow {
     running = (async () => {
       do {
         again = false;
-        while (!stopped && (await runOne(runner).catch((err) => (log.error({ err: err.message }, 'workflow runner failed'), false))));
+        while (!stopped && (await runOne(runner).catch((err) => (log.error({ err: err?.name, code: err?.code }, 'workflow runner failed'), false))));
       } while (again && !stopped);
     })().finally(() => (running = undefined));
     return running;

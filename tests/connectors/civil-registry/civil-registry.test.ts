@@ -3,7 +3,7 @@
 // proposed as change requests, paging and records sharing an instant, retries and reset cursors that apply nothing
 // twice, a failure between the change and the cursor that commits neither, outages (breaker) and slow answers.
 import civilRegistry from '../../../connectors/civil-registry/index.js';
-import type { FhirSimulator } from '../../../connectors/civil-registry/simulator.js';
+import { startFhirSimulator, type FhirSimulator } from '../../../connectors/civil-registry/simulator.js';
 import { breakerView } from '../../../connectors/framework/breaker.js';
 import { aPerson, createAreas, uin } from '../../helpers/registry-data.js';
 import { dbEngines } from '../../helpers/services.js';
@@ -201,5 +201,25 @@ describe.each(dbEngines())('the civil registry connector on %s', (db) => {
     const rest = await pull();
     expect(slow.counts['death.applied'] + rest.counts['death.applied']).toBe(3);
     for (const f of families) expect(await events('person.deceased', f.spouse.id)).toBe(1);
+  });
+  it('sends the bearer token it keeps sealed, and fails clearly without it', async () => {
+    const secured = await startFhirSimulator({ bearerToken: 'crvs-s3cret-token' });
+    const at = (extra: Record<string, unknown>) => ({ baseUrl: secured.url, system: 'crvs-simulator', pageSize: 2, ...extra });
+    try {
+      const f = await aFamily('Tokeni');
+      secured.addDeath({ uin: f.spouse.uin, death_date: '2024-08-08' });
+      await c.configure('civil-registry', at({}), FAST);
+      const refused = await pull();
+      expect(refused.status).toBe('failed');
+      expect(refused.error).toMatch(/answered 401/);
+      await c.configure('civil-registry', at({ bearerToken: 'crvs-s3cret-token' }), FAST);
+      const allowed = await pull();
+      expect(allowed.counts['death.applied']).toBe(1);
+      const [stored] = await t.hub.db.query<{ text: string }>(`select configuration::text || secrets::text as text from connector_config where connector_id = 'civil-registry'`);
+      expect(stored.text).not.toContain('crvs-s3cret-token');
+    } finally {
+      await secured.stop();
+      await c.configure('civil-registry', configuration(), FAST);
+    }
   });
 });

@@ -19,9 +19,10 @@ describe.each(dbEngines())('forms on %s', (db) => {
 
   beforeAll(async () => {
     t = await startTestHub({ db, env: { SRHUB_AUTH: 'on' } });
-    admin = (await t.as(['administrator'])).headers;
+    // a fresh connection per request (see tests/core/sync/sync.test.ts)
+    admin = { ...(await t.as(['administrator'])).headers, connection: 'close' };
     await t.post('/api/v1/admin-areas', { code: 'AM', name: 'Amani' }, { headers: admin });
-    worker = (await t.as(['field_worker'], ['AM'])).headers;
+    worker = { ...(await t.as(['field_worker'], ['AM'])).headers, connection: 'close' };
   });
   afterAll(() => t.stop());
 

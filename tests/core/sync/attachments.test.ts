@@ -24,7 +24,8 @@ describe.each(engines)('sync attachments on %s + %s', (db, cache) => {
     const admin = await t.as(['administrator']);
     await t.post('/api/v1/admin-areas', { code: 'AM-R1', name: 'R1' }, { headers: admin.headers });
     await t.post('/api/v1/admin-areas', { code: 'AM-R1-D1', name: 'D1', parent_code: 'AM-R1' }, { headers: admin.headers });
-    worker = (await t.as(['field_worker'], ['AM-R1'])).headers;
+    // a fresh connection per request (see sync.test.ts)
+    worker = { ...(await t.as(['field_worker'], ['AM-R1'])).headers, connection: 'close' };
   });
   afterAll(() => t.stop());
 

@@ -43,8 +43,10 @@ describe.each(engines)('offline sync on %s + %s', (db, cache) => {
       await t.post('/api/v1/admin-areas', { code: region, name: region }, { headers: admin.headers });
       for (const d of ['D1', 'D2']) await t.post('/api/v1/admin-areas', { code: `${region}-${d}`, name: d, parent_code: region }, { headers: admin.headers });
     }
-    worker = (await t.as(['field_worker'], ['AM-R1'])).headers;
-    officer = (await t.as(['registry_officer', 'field_worker'])).headers;
+    // a fresh connection per request: PGlite runs in this thread, and a keep-alive socket the hub closes while the
+    // loop was busy with a long settle() can be reused by the client at the same moment (ECONNRESET)
+    worker = { ...(await t.as(['field_worker'], ['AM-R1'])).headers, connection: 'close' };
+    officer = { ...(await t.as(['registry_officer', 'field_worker'])).headers, connection: 'close' };
   });
   afterAll(() => t.stop());
 
@@ -180,7 +182,7 @@ describe.each(engines)('offline sync on %s + %s', (db, cache) => {
     expect(kept.body).toMatchObject({ status: 'resolved', resolution: 'theirs' });
     expect((await t.get(`/api/v1/persons/${child.person_id}`, { headers: officer })).body.given_name).toBe('Zawadi Grace');
     // outside an officer's areas the conflicts are not there
-    const otherOfficer = (await t.as(['registry_officer'], ['AM-R2'])).headers;
+    const otherOfficer = { ...(await t.as(['registry_officer'], ['AM-R2'])).headers, connection: 'close' };
     expect((await t.get(`/api/v1/sync/conflicts?household_id=${id}`, { headers: otherOfficer })).body.items).toEqual([]);
   });
 
@@ -197,7 +199,7 @@ describe.each(engines)('offline sync on %s + %s', (db, cache) => {
   });
 
   it('validates a submission against the old published form version it names', async () => {
-    const admin = (await t.as(['administrator'])).headers;
+    const admin = { ...(await t.as(['administrator'])).headers, connection: 'close' };
     const v1 = (await t.get(`/api/v1/forms/${FORM}/versions/1`, { headers: admin })).body;
     const definition = structuredClone(v1.definition);
     // version 2 allows at most 10 rooms
