@@ -2,6 +2,7 @@
 // timeout, 408/429/5xx) with exponential backoff and full jitter, and the connector's circuit breaker around each
 // attempt. Answers below 500 (other than 408/429) are returned for the job to judge; a failure that survives the
 // retries throws an HttpCallError.
+import { EgressRefused, egressRequest, type EgressPolicy } from '../../core/net/egress.js';
 import type { Breaker } from './breaker.js';
 import type { RunnerSettings } from './settings.js';
 import type { HttpRequest, HttpResponse } from './types.js';
@@ -20,6 +21,8 @@ export class HttpCallError extends Error {
 
 export interface HttpCallDeps {
   breaker: Breaker;
+  /** Which addresses the system may be at (private and loopback ones only when allow-listed: SSRF). */
+  egress: EgressPolicy;
   settings: Pick<RunnerSettings, 'httpTimeoutMs' | 'retries' | 'backoffMs' | 'maxBackoffMs'>;
   /** Aborted when the run times out: the call stops and is not retried. */
   signal: AbortSignal;
@@ -55,7 +58,7 @@ export async function httpCall(request: HttpRequest, deps: HttpCallDeps): Promis
     await deps.breaker.admit(); // throws BreakerOpenError: no call goes out
     deps.count('http.calls');
     try {
-      const response = await attemptOnce(method, request, Math.min(request.timeoutMs ?? deps.settings.httpTimeoutMs, Math.max(1, deps.remainingMs())), deps.signal);
+      const response = await attemptOnce(deps.egress, method, request, Math.min(request.timeoutMs ?? deps.settings.httpTimeoutMs, Math.max(1, deps.remainingMs())), deps.signal);
       if (RETRYABLE_STATUS(response.status)) {
         // a 5xx counts against the breaker; 408/429 mean the system is up but wants us slower
         if (response.status >= 500) {
@@ -69,6 +72,8 @@ export async function httpCall(request: HttpRequest, deps: HttpCallDeps): Promis
       return response;
     } catch (err) {
       if (deps.signal.aborted) throw new HttpCallError('The run timed out.', undefined, false);
+      // a forbidden address says nothing about the system's health, and asking again will not change it
+      if (err instanceof EgressRefused) throw new HttpCallError(err.message, undefined, false);
       await deps.breaker.failure();
       deps.count('http.failures');
       last = new HttpCallError(`${method} ${origin(request.url)} failed: ${(err as Error).name === 'TimeoutError' ? 'timed out' : 'no answer'}`);
@@ -77,8 +82,7 @@ export async function httpCall(request: HttpRequest, deps: HttpCallDeps): Promis
   throw last ?? new HttpCallError(`${method} ${origin(request.url)} was not attempted: the run is out of time`, undefined, false);
 }
 
-async function attemptOnce(method: string, request: HttpRequest, timeoutMs: number, runSignal: AbortSignal): Promise<HttpResponse> {
-  const signal = AbortSignal.any([runSignal, AbortSignal.timeout(timeoutMs)]);
+async function attemptOnce(egress: EgressPolicy, method: string, request: HttpRequest, timeoutMs: number, runSignal: AbortSignal): Promise<HttpResponse> {
   const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
   let body: string | undefined;
   if (request.body !== undefined) {
@@ -88,16 +92,15 @@ async function attemptOnce(method: string, request: HttpRequest, timeoutMs: numb
       if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
     }
   }
-  const res = await fetch(request.url, { method, headers, body, signal });
-  const text = await res.text();
+  const res = await egressRequest(egress, request.url, { method, headers, body, timeoutMs, signal: runSignal });
   const responseHeaders: Record<string, string> = {};
-  res.headers.forEach((value, key) => (responseHeaders[key] = value));
-  let parsed: unknown = text;
-  if ((res.headers.get('content-type') ?? '').includes('json') && text) {
+  for (const [key, value] of Object.entries(res.headers)) if (value !== undefined) responseHeaders[key] = Array.isArray(value) ? value.join(', ') : value;
+  let parsed: unknown = res.body;
+  if ((responseHeaders['content-type'] ?? '').includes('json') && res.body) {
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(res.body);
     } catch {
-      parsed = text;
+      parsed = res.body;
     }
   }
   return { status: res.status, headers: responseHeaders, body: parsed };

@@ -3,6 +3,7 @@ import { decideDisclosure } from '../../consent/policy.js';
 import type { Db } from '../../core/db/index.js';
 import type { Secrets } from '../../core/keys/secrets.js';
 import type { Ctx } from '../../core/server/context.js';
+import { EgressPolicy } from '../../core/net/egress.js';
 import { createBreaker } from './breaker.js';
 import { httpCall } from './http.js';
 import type { RunnerSettings } from './settings.js';
@@ -54,6 +55,7 @@ export function createHubOperations(scope: RunScope): RunRecorder {
   let result: unknown;
   let steps = 0;
   const breaker = createBreaker(db, connectorId, { failures: scope.settings.breakerFailures, cooldownMs: scope.settings.breakerCooldownMs });
+  const egress = new EgressPolicy(scope.ctx.config.egressAllow);
   const live = () => {
     if (signal.aborted) throw new RunAbortedError();
   };
@@ -97,7 +99,7 @@ export function createHubOperations(scope: RunScope): RunRecorder {
       };
     },
     http: (request) =>
-      httpCall(request, { breaker, settings: scope.settings, signal, count, remainingMs: () => scope.deadline - Date.now() }),
+      httpCall(request, { breaker, egress, settings: scope.settings, signal, count, remainingMs: () => scope.deadline - Date.now() }),
     async disclose({ personIds, purpose, categories }) {
       live();
       const decisions = await decideDisclosure(ctx, { purpose, recipient: `connector:${connectorId}`, personIds });

@@ -75,6 +75,8 @@ export interface EgressRequest {
   headers?: Record<string, string>;
   body?: string | Buffer;
   timeoutMs: number;
+  /** Aborts the request early (the caller's own deadline). */
+  signal?: AbortSignal;
   /** Answers longer than this are cut off with an error (a hostile server cannot exhaust memory). */
   maxResponseBytes?: number;
 }
@@ -86,6 +88,11 @@ export interface EgressResponse {
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+function deadline(request: EgressRequest): AbortSignal {
+  const timeout = AbortSignal.timeout(request.timeoutMs);
+  return request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+}
 
 /** One HTTP(S) request under the policy; redirects are not followed (a 3xx is returned as it is). */
 export function egressRequest(policy: EgressPolicy, target: string | URL, request: EgressRequest): Promise<EgressResponse> {
@@ -100,7 +107,7 @@ export function egressRequest(policy: EgressPolicy, target: string | URL, reques
   const send = url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
     const fail = (err: Error) => reject(err.name === 'AbortError' ? Object.assign(new Error('timed out'), { name: 'TimeoutError' }) : err);
-    const req = send(url, { method: request.method ?? 'GET', headers: request.headers, lookup: policy.lookup(), signal: AbortSignal.timeout(request.timeoutMs) }, (res) => {
+    const req = send(url, { method: request.method ?? 'GET', headers: request.headers, lookup: policy.lookup(), signal: deadline(request) }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

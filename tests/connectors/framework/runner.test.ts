@@ -162,8 +162,9 @@ describe.each(pairs)('connector runner (%s)', (_name, engines) => {
   it('resumes a pull from its checkpoint after a run was cut off, applying every change once', async () => {
     sys.changes = [1, 2, 3, 4, 5].map((id) => ({ id }));
     await t.hub.db.query(`delete from connector_checkpoint where connector_id = 'flaky' and (name = 'cursor' or name like 'pulled:%')`);
-    await t.hub.db.query(`update connector_config set settings = settings || '{"timeoutMs": 400, "httpTimeoutMs": 5000, "retries": 0}'::jsonb where connector_id = 'flaky'`);
-    sys.delays.set('/details/3', 3000); // the run dies (time limit) while fetching change 3
+    // the run dies (its time limit) while change 3's detail hangs; the limit leaves changes 1 and 2 ample time
+    await t.hub.db.query(`update connector_config set settings = settings || '{"timeoutMs": 8000, "httpTimeoutMs": 30000, "retries": 0}'::jsonb where connector_id = 'flaky'`);
+    sys.delays.set('/details/3', 30_000);
     const cut = await t.hub.connectors.runNow('flaky', 'pull');
     expect(cut.status).toBe('failed');
     expect(await checkpoint(t, 'flaky', 'cursor')).toBe(2);

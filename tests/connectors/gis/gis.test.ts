@@ -93,22 +93,29 @@ describe.each(cacheEngines())('the GIS connector (cache: %s)', (cache) => {
   });
 
   it('opens the breaker during an outage, refuses calls while open, and closes after a successful probe', async () => {
-    sim.behave({ mode: 'outage' });
-    const failed = await check({ area_code: 'AM-R5', address: 'Calle Real, San Isidro' });
-    expect(failed.run.status).toBe('failed');
-    expect(failed.result).toMatchObject({ outcome: 'needs_review' });
-    expect((await breakerView(t.hub.db, 'gis')).state).toBe('open');
+    // a cool-down far longer than the test while it checks that nothing goes out; then a short one to probe
+    await c.configure('gis', gis.simulator!.demoConfiguration(sim.url), { ...FAST, breakerCooldownMs: 600_000 });
+    try {
+      sim.behave({ mode: 'outage' });
+      const failed = await check({ area_code: 'AM-R5', address: 'Calle Real, San Isidro' });
+      expect(failed.run.status).toBe('failed');
+      expect(failed.result).toMatchObject({ outcome: 'needs_review' });
+      expect((await breakerView(t.hub.db, 'gis')).state).toBe('open');
 
-    const calls = sim.lookups.search;
-    const refused = await check({ area_code: 'AM-R5', address: 'Calle Real, San Isidro' });
-    expect(refused.result).toMatchObject({ outcome: 'needs_review', reason: 'connector_unavailable' });
-    expect(sim.lookups.search).toBe(calls); // nothing went out
+      const calls = sim.lookups.search;
+      const refused = await check({ area_code: 'AM-R5', address: 'Calle Real, San Isidro' });
+      expect(refused.result).toMatchObject({ outcome: 'needs_review', reason: 'connector_unavailable' });
+      expect(sim.lookups.search).toBe(calls); // nothing went out
 
-    sim.behave({ mode: 'normal' });
-    await sleep(FAST.breakerCooldownMs! + 50);
-    const recovered = await check({ area_code: 'AM-R5', address: 'Calle Real, San Isidro' });
-    expect(recovered.result).toMatchObject({ outcome: 'passed', patch: { area_code: areaOf('San Isidro') } });
-    expect((await breakerView(t.hub.db, 'gis')).state).toBe('closed');
+      sim.behave({ mode: 'normal' });
+      await c.configure('gis', gis.simulator!.demoConfiguration(sim.url), FAST);
+      await sleep(FAST.breakerCooldownMs! + 50);
+      const recovered = await check({ area_code: 'AM-R5', address: 'Calle Real, San Isidro' });
+      expect(recovered.result).toMatchObject({ outcome: 'passed', patch: { area_code: areaOf('San Isidro') } });
+      expect((await breakerView(t.hub.db, 'gis')).state).toBe('closed');
+    } finally {
+      await c.configure('gis', gis.simulator!.demoConfiguration(sim.url), FAST);
+    }
   });
 
   it('cuts slow answers at the HTTP time limit', async () => {

@@ -99,7 +99,8 @@ describe('permissions by role and operation', () => {
   const scopes = new Map<string, Set<string>>();
 
   beforeAll(async () => {
-    t = await startTestHub({ env: { SRHUB_AUTH: 'on' } });
+    // every operation x every role from one address: more than the default per-address rate limit allows
+    t = await startTestHub({ env: { SRHUB_AUTH: 'on', SRHUB_RATE_LIMIT_PER_IP_PER_MINUTE: '100000' } });
     const admin = await t.as(['administrator']);
     await t.post('/api/v1/admin-areas', { code: 'P1', name: 'Permissions' }, { headers: admin.headers });
     const household = (await t.post('/api/v1/households', aHousehold('P1'), { headers: admin.headers })).body;
