@@ -7,13 +7,11 @@
 //   npx tsx bench/assessment.ts --persons 1000000
 //   npx tsx bench/assessment.ts --keep               (leaves the database, to look at the plans)
 //   BENCH_POSTGRES_URL=postgres://user@host:5432/postgres npx tsx bench/assessment.ts
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { openScratchDb } from './scratch-db.js';
 import { reassess, runScoringStep } from '../core/assessment/index.js';
 import { createModel, publishVersion } from '../core/assessment/service.js';
-import { loadConfig } from '../core/config.js';
-import { initDb, type Db } from '../core/db/index.js';
+import type { Db } from '../core/db/index.js';
 import { createSecrets } from '../core/keys/secrets.js';
 import { createLogger } from '../core/log.js';
 import { listEligible } from '../core/programs/eligible.js';
@@ -44,14 +42,8 @@ const MODEL = {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { persons: { type: 'string', default: '100000' }, keep: { type: 'boolean', default: false } } });
   const persons = Number(values.persons);
-  const server = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `srhub_bench_assessment_${randomBytes(4).toString('hex')}`;
-  await admin(server, `create database ${name}`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  const masterKey = randomBytes(32);
-  const config = loadConfig({ DATABASE_URL: url.toString(), SRHUB_MASTER_KEY: masterKey.toString('base64'), LOG_LEVEL: 'warn' });
-  const db = await initDb(config);
+  const scratch = await openScratchDb('assessment');
+  const { config, db, masterKey } = scratch;
   try {
     await createCountryAreas(db);
     let started = Date.now();
@@ -91,21 +83,10 @@ async function main(): Promise<void> {
     const usage = process.resourceUsage();
     console.log(`memory: max RSS ${Math.round(usage.maxRSS / 1024)} MB (the work is in PostgreSQL; the process holds no records)`);
   } finally {
-    await db.close();
-    if (values.keep) console.log(`kept database ${name}`);
-    else await admin(server, `drop database if exists ${name} with (force)`);
+    await scratch.close(Boolean(values.keep));
   }
 }
 
-async function admin(server: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Households of 1 to 8 persons (4.5 on average) with a head, questionnaire answers, ages, sexes, a few disabilities. */
 async function fill(db: Db, persons: number): Promise<number> {

@@ -8,11 +8,8 @@
 //   npx tsx bench/dedup.ts --persons 1000000
 //   npx tsx bench/dedup.ts --keep                 (leaves the database, to look at the plans)
 //   BENCH_POSTGRES_URL=postgres://user@host:5432/postgres npx tsx bench/dedup.ts
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { loadConfig } from '../core/config.js';
-import { initDb } from '../core/db/index.js';
+import { openScratchDb } from './scratch-db.js';
 import { findCandidates, runBatchDedup } from '../core/dedup/index.js';
 import { createSecrets } from '../core/keys/secrets.js';
 import { createLogger } from '../core/log.js';
@@ -25,14 +22,8 @@ import { injectDuplicates } from '../tests/core/dedup/corrupt.js';
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { persons: { type: 'string', default: '100000' }, keep: { type: 'boolean', default: false } } });
   const persons = Number(values.persons);
-  const server = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `srhub_bench_dedup_${randomBytes(4).toString('hex')}`;
-  await admin(server, `create database ${name}`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  const masterKey = randomBytes(32);
-  const config = loadConfig({ DATABASE_URL: url.toString(), SRHUB_MASTER_KEY: masterKey.toString('base64'), LOG_LEVEL: 'warn' });
-  const db = await initDb(config);
+  const scratch = await openScratchDb('dedup');
+  const { config, db, masterKey } = scratch;
   try {
     const ctx = systemContext(config, db, createSecrets(masterKey), createLogger('warn'), SYSTEM_PRINCIPAL);
     let started = Date.now();
@@ -88,9 +79,7 @@ async function main(): Promise<void> {
     times.sort((a, b) => a - b);
     console.log(`findCandidates (1 person): median ${times[100].toFixed(1)} ms, p95 ${times[190].toFixed(1)} ms over ${times.length}`);
   } finally {
-    await db.close();
-    if (values.keep) console.log(`kept database ${name}`);
-    else await admin(server, `drop database if exists ${name} with (force)`);
+    await scratch.close(Boolean(values.keep));
   }
 }
 
@@ -116,15 +105,6 @@ function peakMemory(): { stop(): { rss: number; heap: number } } {
   };
 }
 
-async function admin(server: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 main().catch((err) => {
   console.error(err);

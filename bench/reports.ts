@@ -5,11 +5,9 @@
 //   npx tsx bench/reports.ts --persons 1000000
 //   npx tsx bench/reports.ts --keep            (leaves the database, to look at the plans)
 //   BENCH_POSTGRES_URL=postgres://user@host:5432/postgres npx tsx bench/reports.ts   (the server to create it on)
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { loadConfig } from '../core/config.js';
-import { initDb, type Db } from '../core/db/index.js';
+import { openScratchDb } from './scratch-db.js';
+import type { Db } from '../core/db/index.js';
 import { createSecrets } from '../core/keys/secrets.js';
 import { createLogger } from '../core/log.js';
 import { coverageReport } from '../core/reports/coverage.js';
@@ -24,14 +22,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { persons: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
   const persons = Number(values.persons);
   const runs = Number(values.runs);
-  const server = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `srhub_bench_reports_${randomBytes(4).toString('hex')}`;
-  await admin(server, `create database ${name}`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  const masterKey = randomBytes(32);
-  const config = loadConfig({ DATABASE_URL: url.toString(), SRHUB_MASTER_KEY: masterKey.toString('base64'), LOG_LEVEL: 'warn' });
-  const db = await initDb(config);
+  const scratch = await openScratchDb('reports');
+  const { config, db, masterKey } = scratch;
   try {
     await createCountryAreas(db);
     const started = Date.now();
@@ -49,22 +41,10 @@ async function main(): Promise<void> {
     await time('dashboard, cached (page view)', runs * 100, () => getDashboard(all));
     await time('data quality by district', runs, () => qualityMetrics(db, { selection: { scope: null, level: 2, under: null }, by: 'area', months: 12 }));
   } finally {
-    await db.close();
-    // --keep leaves the database for EXPLAIN
-    if (values.keep) console.log(`kept database ${name}`);
-    else await admin(server, `drop database if exists ${name} with (force)`);
+    await scratch.close(Boolean(values.keep));
   }
 }
 
-async function admin(server: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Households of 1 to 8 persons (4.5 on average) spread over the districts; ages, sexes, a few deaths and disabilities. */
 async function fill(db: Db, persons: number): Promise<number> {
