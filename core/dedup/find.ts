@@ -92,10 +92,10 @@ async function blockCandidates(
   const probeSet = `jsonb_to_recordset($1::jsonb) as q(ref text, birth_date date, name_key text, phonetic_key text, birth_year int, area_code text, phone_index text, name_tokens jsonb)`;
   const yearsClose = `(q.birth_year is null or k.birth_year is null or abs(q.birth_year - k.birth_year) <= 1)`;
   const probesJson = JSON.stringify(probes);
-  const blocks: Promise<{ ref: string; person_id: string }[]>[] = [];
+  const blocks: (() => Promise<{ ref: string; person_id: string }[]>)[] = [];
 
   if (identifierProbes.length) {
-    blocks.push(
+    blocks.push(() =>
       db.query(
         `select q.ref, k.person_id from jsonb_to_recordset($1::jsonb) as q(ref text, id_type text, value_index text)
          join person_identifier k on k.id_type = q.id_type and k.value_index = q.value_index where ${live}`,
@@ -103,14 +103,14 @@ async function blockCandidates(
       ),
     );
   }
-  blocks.push(
+  blocks.push(() =>
     db.query(
       `select q.ref, k.id as person_id from ${probeSet} join person k on k.phone_index = q.phone_index
        where q.phone_index is not null and k.merged_into is null`,
       [probesJson],
     ),
   );
-  blocks.push(
+  blocks.push(() =>
     db.query(
       `select q.ref, k.person_id from ${probeSet} join dedup_match_key k on k.phonetic_key = q.phonetic_key
        where q.phonetic_key <> '' and ${yearsClose} and ${live}`,
@@ -118,7 +118,7 @@ async function blockCandidates(
     ),
   );
   // typos in both names, or one name and the area: the same birth date with a name token in common or in the same area
-  blocks.push(
+  blocks.push(() =>
     db.query(
       `select q.ref, k.person_id from ${probeSet} join dedup_match_key k on k.birth_date = q.birth_date
        where (k.name_tokens && array(select jsonb_array_elements_text(q.name_tokens))
@@ -131,7 +131,7 @@ async function blockCandidates(
   );
   if (trigram) {
     // similar names (pg_trgm) born within a year of each other: the year index narrows, similarity decides
-    blocks.push(
+    blocks.push(() =>
       db.query(
         `select q.ref, k.person_id from ${probeSet}
          join dedup_match_key k on k.birth_year between q.birth_year - 1 and q.birth_year + 1
@@ -140,7 +140,7 @@ async function blockCandidates(
       ),
     );
   } else {
-    blocks.push(
+    blocks.push(() =>
       db.query(
         `select q.ref, k.person_id from ${probeSet}
          join dedup_match_key k on k.birth_year between q.birth_year - 1 and q.birth_year + 1
@@ -149,6 +149,8 @@ async function blockCandidates(
       ),
     );
   }
-  // one after another on PGlite (one connection); the pool runs them side by side on PostgreSQL
-  return (await Promise.all(blocks)).flat();
+  // one after another: the caller's db may be a transaction's one client, which cannot run queries side by side
+  const rows: { ref: string; person_id: string }[] = [];
+  for (const block of blocks) rows.push(...(await block()));
+  return rows;
 }

@@ -118,10 +118,10 @@ describe.each(dbEngines())('deliveries on %s', (engine) => {
 
   test('a receiver on a forbidden address (loopback, private) is never called: the message is parked as failed at once', async () => {
     const r = await receiver();
+    await deliveries.stop(); // only the worker without an allow-list may see the message
     const closed = createDeliveries(db, secrets, log, { ...OPTIONS, egress: new EgressPolicy([]) });
     closed.prepare('test', async (message) => ({ body: message.body }));
     const { id } = await enqueueDelivery(db, secrets, { kind: 'test', url: `${r.url}/cb`, body: {}, dedupeKey: 'ssrf' });
-    await deliveries.stop();
     await closed.drain();
     await closed.stop();
     expect(r.received).toHaveLength(0);
