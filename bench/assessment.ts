@@ -2,11 +2,14 @@
 // database, migrates it, makes the demo country's areas, writes N persons in households (about 4.5 per household,
 // with questionnaire answers; set-based SQL), then times: publishing a model (the chunked batch job scoring every
 // household), activating a program with a quota (eligibility for everyone), the outbox path for a batch of 500
-// changed households, the first page of the eligible list, and a simulation. Drops the database at the end.
+// changed households and the debounced recompute of the quota program that follows, the first page of the eligible
+// list, and simulations (queued as the API does, then computed by the background worker's step). Drops the database
+// at the end.
 //   npx tsx bench/assessment.ts                      (100,000 persons; PostgreSQL at 127.0.0.1:5432, user postgres)
 //   npx tsx bench/assessment.ts --persons 1000000
 //   npx tsx bench/assessment.ts --keep               (leaves the database, to look at the plans)
 //   BENCH_POSTGRES_URL=postgres://user@host:5432/postgres npx tsx bench/assessment.ts
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openScratchDb } from './scratch-db.js';
 import { reassess, runScoringStep } from '../core/assessment/index.js';
@@ -19,9 +22,11 @@ import { createProgram, setProgramStatus } from '../core/programs/service.js';
 import { AMARU, createCountryAreas, districtsOf } from '../core/seed/country.js';
 import { systemContext } from '../core/server/context.js';
 import { SYSTEM_PRINCIPAL } from '../core/server/principal.js';
-import { runSimulation } from '../core/simulation/service.js';
+import { recomputeDirtyPrograms } from '../core/programs/recompute.js';
+import { queueSimulation } from '../core/simulation/service.js';
+import { runOneSimulation } from '../core/simulation/worker.js';
 
-const MODEL = {
+export const MODEL = {
   intercept: 10,
   threshold: 8,
   indicators: [
@@ -71,15 +76,20 @@ async function main(): Promise<void> {
     console.log(`  eligible ${counts.eligible}, passing the rules ${counts.passing}`);
 
     const ids = (await db.query<{ id: string }>('select id from household order by random() limit 500')).map((r) => r.id);
-    await time('outbox batch of 500 changed households (re-score, both programs; the quota one in full)', () => db.transaction((tx) => reassess(tx, ids)));
+    await time('outbox batch of 500 changed households (re-score, the open program for them, the quota one marked)', () => db.transaction((tx) => reassess(tx, ids)));
+    await time('debounced recompute of the quota program (once per settled burst)', () => recomputeDirtyPrograms(db, { settleMs: 0, maxDelayMs: 0 }, true));
     await time('eligible list, first page of 100 (audited)', () => listEligible(ctx, program.id, { limit: 100 }));
-    await time('simulation (threshold, a weight, the quota and the benefit changed)', () =>
-      runSimulation(ctx, {
+    const log = createLogger('warn');
+    await time('simulation queued (the POST: checks, plan stored)', () =>
+      queueSimulation(ctx, {
         name: 'bench', program_id: program.id, group_level: 1,
         scenario: { model: { threshold: 8.5, weights: { size: -0.3 } }, max_households: Math.round(households / 4), benefit_per_member: 6 },
       }));
-    await time('simulation, one region', () =>
-      runSimulation(ctx, { name: 'bench region', program_id: program.id, areas: [AMARU.regions[0].code], group_level: 2, scenario: { model: { threshold: 9 } } }));
+    await time('simulation computed by the worker (threshold, a weight, the quota and the benefit changed)', () => runOneSimulation(db, log));
+    await queueSimulation(ctx, { name: 'bench region', program_id: program.id, areas: [AMARU.regions[0].code], group_level: 2, scenario: { model: { threshold: 9 } } });
+    await time('simulation computed, one region', () => runOneSimulation(db, log));
+    const [failed] = await db.query<{ n: number }>(`select count(*)::int as n from simulation where status <> 'done'`);
+    if (failed.n) throw new Error(`${failed.n} simulations did not finish`);
     const usage = process.resourceUsage();
     console.log(`memory: max RSS ${Math.round(usage.maxRSS / 1024)} MB (the work is in PostgreSQL; the process holds no records)`);
   } finally {
@@ -96,7 +106,7 @@ async function fill(db: Db, persons: number): Promise<number> {
   await db.query(`insert into bench_hh select g, gen_random_uuid() from generate_series(1, $1::int) g`, [households]);
   await db.query(
     `insert into household (id, area_code, address, channel, created_by, updated_by, attributes)
-     select b.id, ($1::text[])[1 + (b.n * 7919) % array_length($1::text[], 1)], 'Plot ' || b.n, 'mobile', 'bench', 'bench',
+     select b.id, ($1::text[])[1 + (b.n::bigint * 7919) % array_length($1::text[], 1)], 'Plot ' || b.n, 'mobile', 'bench', 'bench',
        jsonb_build_object(
          'dwelling_wall', (array['brick','wood','mud','iron_sheet','other'])[1 + (b.n * 31) % 5],
          'toilet', (array['flush','pit_latrine_slab','pit_latrine_open','none'])[1 + (b.n * 17) % 4],
@@ -109,7 +119,7 @@ async function fill(db: Db, persons: number): Promise<number> {
   await db.query(
     `insert into person (id, given_name, family_name, sex, birth_date, disabilities, channel, created_by, updated_by)
      select gen_random_uuid(), 'P' || g, 'F' || (g % 1000), (array['male','female'])[1 + g % 2],
-            date '1935-01-01' + ((g * 7907) % 32000), case when g % 31 = 0 then '["MOB_SS"]'::jsonb else '[]'::jsonb end,
+            date '1935-01-01' + ((g::bigint * 7907) % 32000)::int, case when g % 31 = 0 then '["MOB_SS"]'::jsonb else '[]'::jsonb end,
             'mobile', 'bench', 'bench'
      from generate_series(1, $1::int) g`,
     [persons],
@@ -134,4 +144,5 @@ async function time(label: string, work: () => Promise<unknown>): Promise<void> 
   console.log(`${label}: ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(0)} ms`);
 }
 
-await main();
+// run as a command, not when imported by the harness (bench/run.ts)
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

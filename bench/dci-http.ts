@@ -4,13 +4,13 @@
 // (machine, versions, command) to bench/results/.
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/srhub_bench SRHUB_MASTER_KEY=... npx tsx bench/dci-http.ts --seed 7
 // The database must already hold the population (`srhub seed --persons 1000000 --seed 7` with the same master key):
-// the UINs searched for are the seed generator's, regenerated here from the seed.
+// the UINs searched for are the seed generator's, regenerated here from the seed. `npm run bench` (bench/run.ts) reuses
+// the exported pieces on its own scratch database.
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createAgreement, publishAgreement } from '../consent/agreements.js';
 import { DATA_CATEGORIES } from '../consent/categories.js';
@@ -24,21 +24,22 @@ import { createSecrets } from '../core/keys/secrets.js';
 import { createLogger } from '../core/log.js';
 import { districtsOf } from '../core/seed/country.js';
 import { generateHouseholds } from '../core/seed/households.js';
-import { systemContext } from '../core/server/context.js';
+import { systemContext, type Ctx } from '../core/server/context.js';
 import { SYSTEM_PRINCIPAL } from '../core/server/principal.js';
+import { startServerProcess } from './harness/hub-process.js';
 
-const CLIENT_ID = 'bench-spmis';
-const PURPOSE = 'BENCH-ELIG';
-
-const { values } = parseArgs({
-  options: {
-    seed: { type: 'string', default: '7' },
-    seconds: { type: 'string', default: '10' },
-    concurrency: { type: 'string', default: '1,16,64' },
-  },
-});
+export const CLIENT_ID = 'bench-spmis';
+export const PURPOSE = 'BENCH-ELIG';
+export const HUB_ENV = { LOG_LEVEL: 'warn', SRHUB_RATE_LIMIT_PER_MINUTE: '10000000', SRHUB_RATE_LIMIT_PER_IP_PER_MINUTE: '10000000' };
 
 async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seed: { type: 'string', default: '7' },
+      seconds: { type: 'string', default: '10' },
+      concurrency: { type: 'string', default: '1,16,64' },
+    },
+  });
   const config = loadConfig();
   if (!config.databaseUrl) throw new Error('Set DATABASE_URL to the seeded PostgreSQL database (and SRHUB_MASTER_KEY).');
   const log = createLogger('warn');
@@ -46,8 +47,43 @@ async function main(): Promise<void> {
   const db = await initDb(config);
   const ctx = systemContext(config, db, secrets, log, SYSTEM_PRINCIPAL);
   const [{ persons }] = await db.query<{ persons: number }>('select count(*)::int as persons from person');
+  const access_token = await prepareDciClient(ctx);
+  await db.close();
 
-  // the caller: an SPMIS client, and a public-task agreement covering it (no per-person consent to look up)
+  const uins = sampleUins(Number(values.seed), 5000);
+  const hub = await startServerProcess(['bin/srhub.js', 'serve'], HUB_ENV);
+  const url = `${hub.url}/registry/sync/search`;
+  const results: SearchRow[] = [];
+  try {
+    for (const concurrency of values.concurrency!.split(',').map(Number)) {
+      for (const kind of ['idtype-value', 'predicate'] as const) {
+        results.push(await measureSearch(url, access_token, kind, concurrency, Number(values.seconds), searchCriteria(kind, uins)));
+      }
+    }
+  } finally {
+    await hub.stop();
+  }
+  console.table(results.map((r) => ({ query: r.query, concurrency: r.concurrency, 'req/s': r.requestsPerSecond, 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms, errors: r.errors, non2xx: r.non2xx })));
+  const report = {
+    benchmark: 'dci-http',
+    command: `npx tsx bench/dci-http.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    at: new Date().toISOString(),
+    persons,
+    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    results,
+  };
+  await mkdir('bench/results', { recursive: true });
+  const file = `bench/results/dci-http-${report.at.replace(/[:.]/g, '-')}.json`;
+  await writeFile(file, JSON.stringify(report, null, 2));
+  console.log(`${persons} persons in the registry; written to ${file}`);
+}
+
+/**
+ * The caller: an SPMIS client with a public-task agreement covering it (no per-person consent to look up); made once
+ * per database. Returns an hour's access token signed with the database's keys (the hub process trusts it).
+ */
+export async function prepareDciClient(ctx: Ctx): Promise<string> {
+  const { db, config } = ctx;
   const [existing] = await db.query('select 1 from api_client where client_id = $1', [CLIENT_ID]);
   if (!existing) {
     await createClient(db, { client_id: CLIENT_ID, name: 'Benchmark SPMIS', roles: ['dci_client'], areas: null }, 'bench');
@@ -71,49 +107,25 @@ async function main(): Promise<void> {
     scopes: await scopesOf(db, roles),
     areas: null,
   });
-  await db.close();
+  return access_token;
+}
 
-  const uins = sampleUins(Number(values.seed), 5000);
-  const port = await freePort();
-  const hub = await startHubProcess(port);
-  const url = `http://127.0.0.1:${port}/registry/sync/search`;
-  const results: Row[] = [];
-  try {
-    for (const concurrency of values.concurrency!.split(',').map(Number)) {
-      for (const kind of ['idtype-value', 'predicate'] as const) {
-        const criteria = kind === 'idtype-value'
-          ? () => ({ query_type: 'idtype-value', response_entity: 'Member', query: { type: 'UIN', value: uins[Math.floor(Math.random() * uins.length)] } })
-          : () => ({
-              query_type: 'predicate',
-              response_entity: 'Member',
-              query: [{ seq_num: 1, expression1: { attribute_name: 'area-code', operator: 'eq', attribute_value: districts[Math.floor(Math.random() * districts.length)] } },
-                { seq_num: 2, expression1: { attribute_name: 'YOB', operator: 'ge', attribute_value: 1950 } }],
-              pagination: { page_size: 100, page_number: 1 + Math.floor(Math.random() * 5) },
-            });
-        results.push(await measure(url, access_token, kind, concurrency, criteria));
-      }
-    }
-  } finally {
-    hub.kill('SIGTERM');
-  }
-  console.table(results.map((r) => ({ query: r.query, concurrency: r.concurrency, 'req/s': r.requestsPerSecond, 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms, errors: r.errors, non2xx: r.non2xx })));
-  const report = {
-    benchmark: 'dci-http',
-    command: `npx tsx bench/dci-http.ts ${process.argv.slice(2).join(' ')}`.trim(),
-    at: new Date().toISOString(),
-    persons,
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
-    results,
-  };
-  await mkdir('bench/results', { recursive: true });
-  const file = `bench/results/dci-http-${report.at.replace(/[:.]/g, '-')}.json`;
-  await writeFile(file, JSON.stringify(report, null, 2));
-  console.log(`${persons} persons in the registry; written to ${file}`);
+/** A generator of search criteria: an idtype-value search on one of the UINs, or a predicate answering a page of 100. */
+export function searchCriteria(kind: 'idtype-value' | 'predicate', uins: string[]): () => object {
+  return kind === 'idtype-value'
+    ? () => ({ query_type: 'idtype-value', response_entity: 'Member', query: { type: 'UIN', value: uins[Math.floor(Math.random() * uins.length)] } })
+    : () => ({
+        query_type: 'predicate',
+        response_entity: 'Member',
+        query: [{ seq_num: 1, expression1: { attribute_name: 'area-code', operator: 'eq', attribute_value: districts[Math.floor(Math.random() * districts.length)] } },
+          { seq_num: 2, expression1: { attribute_name: 'YOB', operator: 'ge', attribute_value: 1950 } }],
+        pagination: { page_size: 100, page_number: 1 + Math.floor(Math.random() * 5) },
+      });
 }
 
 const districts = districtsOf().map((d) => d.code);
 
-interface Row {
+export interface SearchRow {
   query: string;
   concurrency: number;
   requestsPerSecond: number;
@@ -124,23 +136,26 @@ interface Row {
   non2xx: number;
 }
 
-async function measure(url: string, token: string, query: string, concurrency: number, criteria: () => object): Promise<Row> {
-  const body = () =>
-    JSON.stringify({
-      header: { version: '1.0.0', message_id: randomUUID(), message_ts: new Date().toISOString(), action: 'search', sender_id: CLIENT_ID, total_count: 1 },
-      message: {
-        transaction_id: randomUUID(),
-        search_request: [{ reference_id: randomUUID(), timestamp: new Date().toISOString(), search_criteria: { ...criteria(), consent: { '@type': 'Consent', purpose: { code: PURPOSE } } } }],
-      },
-    });
+/** A DCI sync search request body around one search_criteria item (new message and transaction ids each time). */
+export function dciSearchBody(criteria: object): string {
+  return JSON.stringify({
+    header: { version: '1.0.0', message_id: randomUUID(), message_ts: new Date().toISOString(), action: 'search', sender_id: CLIENT_ID, total_count: 1 },
+    message: {
+      transaction_id: randomUUID(),
+      search_request: [{ reference_id: randomUUID(), timestamp: new Date().toISOString(), search_criteria: { ...criteria, consent: { '@type': 'Consent', purpose: { code: PURPOSE } } } }],
+    },
+  });
+}
+
+/** autocannon at this concurrency for `seconds`, each request a new message id (replays are refused) and another record. */
+export async function measureSearch(url: string, token: string, query: string, concurrency: number, seconds: number, criteria: () => object): Promise<SearchRow> {
   const result = await autocannon({
     url,
     method: 'POST',
     connections: concurrency,
-    duration: Number(values.seconds),
+    duration: seconds,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    // every request a new message id (replays are refused) and another record
-    requests: [{ setupRequest: (request) => ({ ...request, body: body() }) }],
+    requests: [{ setupRequest: (request) => ({ ...request, body: dciSearchBody(criteria()) }) }],
   });
   return {
     query,
@@ -155,7 +170,7 @@ async function measure(url: string, token: string, query: string, concurrency: n
 }
 
 /** UINs of the seeded population: the generator is deterministic, so the first households of the seed are registered. */
-function sampleUins(seed: number, count: number): string[] {
+export function sampleUins(seed: number, count: number): string[] {
   const uins: string[] = [];
   for (const household of generateHouseholds({ seed, count: count * 2, areas: districtsOf() })) {
     for (const member of household.members) {
@@ -167,37 +182,5 @@ function sampleUins(seed: number, count: number): string[] {
   return uins;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** The hub as its own process (the load generator must not share its CPU time slices with it). */
-async function startHubProcess(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/srhub.js', 'serve'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      SRHUB_RATE_LIMIT_PER_MINUTE: '10000000',
-      SRHUB_RATE_LIMIT_PER_IP_PER_MINUTE: '10000000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 300; i++) {
-    const ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false);
-    if (ready) return child;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error('the hub did not become ready in 60 s');
-}
-
-await main();
+// run as a command, not when imported by the harness
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -7,7 +7,10 @@
 //   npx tsx bench/dedup.ts                        (100,000 persons; PostgreSQL at 127.0.0.1:5432, user postgres)
 //   npx tsx bench/dedup.ts --persons 1000000
 //   npx tsx bench/dedup.ts --keep                 (leaves the database, to look at the plans)
+//   npx tsx bench/dedup.ts --persons 1000000 --seed-only   (seeds, injects, keeps the database, prints its name)
+//   npx tsx bench/dedup.ts --reuse srhub_bench_dedup_xxxx  (measures on a kept database; drops it unless --keep)
 //   BENCH_POSTGRES_URL=postgres://user@host:5432/postgres npx tsx bench/dedup.ts
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openScratchDb } from './scratch-db.js';
 import { findCandidates, runBatchDedup } from '../core/dedup/index.js';
@@ -17,24 +20,51 @@ import { districtsOf } from '../core/seed/country.js';
 import { seedPersons } from '../core/seed/seed.js';
 import { systemContext } from '../core/server/context.js';
 import { SYSTEM_PRINCIPAL } from '../core/server/principal.js';
-import { injectDuplicates } from '../tests/core/dedup/corrupt.js';
+import { injectDuplicates, type KnownDuplicate } from '../tests/core/dedup/corrupt.js';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { persons: { type: 'string', default: '100000' }, keep: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      persons: { type: 'string', default: '100000' },
+      keep: { type: 'boolean', default: false },
+      'seed-only': { type: 'boolean', default: false },
+      reuse: { type: 'string' },
+    },
+  });
   const persons = Number(values.persons);
-  const scratch = await openScratchDb('dedup');
+  const scratch = await openScratchDb('dedup', values.reuse);
   const { config, db, masterKey } = scratch;
+  let keep = values.keep || values['seed-only'];
   try {
+    // a reused database was sealed under another run's master key: the batch and the name searches open nothing sealed
     const ctx = systemContext(config, db, createSecrets(masterKey), createLogger('warn'), SYSTEM_PRINCIPAL);
     let started = Date.now();
-    const seeded = await seedPersons(ctx, persons, 101);
-    console.log(`data: ${seeded.persons} persons in ${seeded.households} households, seeded in ${secs(started)} s`);
-    started = Date.now();
-    const known = await injectDuplicates(ctx, Math.round(persons / 100), 7, districtsOf().map((d) => d.code));
-    console.log(`injected ${known.length} known duplicates in ${secs(started)} s`);
+    let known: KnownDuplicate[];
+    if (values.reuse) {
+      known = await db.query<KnownDuplicate>(`select original_id as "originalId", duplicate_id as "duplicateId", corruptions from bench_known_duplicate`);
+      const [{ n }] = await db.query<{ n: number }>('select count(*)::int as n from person');
+      console.log(`data: reused ${values.reuse}: ${n} persons, ${known.length} known duplicates`);
+    } else {
+      const seeded = await seedPersons(ctx, persons, 101);
+      console.log(`data: ${seeded.persons} persons in ${seeded.households} households, seeded in ${secs(started)} s`);
+      started = Date.now();
+      known = await injectDuplicates(ctx, Math.round(persons / 100), 7, districtsOf().map((d) => d.code));
+      console.log(`injected ${known.length} known duplicates in ${secs(started)} s`);
+      // the truth, kept with the data for --reuse (a bench table: only in scratch databases)
+      await db.query('create table bench_known_duplicate (original_id uuid, duplicate_id uuid, corruptions text[])');
+      await db.query(`insert into bench_known_duplicate select * from jsonb_to_recordset($1::jsonb) as t(original_id uuid, duplicate_id uuid, corruptions text[])`, [
+        JSON.stringify(known.map((k) => ({ original_id: k.originalId, duplicate_id: k.duplicateId, corruptions: k.corruptions }))),
+      ]);
+    }
     await db.query('analyze');
+    if (values['seed-only']) {
+      console.log(`seeded; measure with: npx tsx bench/dedup.ts --reuse ${scratch.name}`);
+      return;
+    }
+    keep = values.keep;
     // the workflow would have queued some pairs on registration; measure the batch from an empty queue
     await db.query('delete from duplicate_pair');
+    await db.query(`delete from dedup_run`);
 
     const memory = peakMemory();
     started = Date.now();
@@ -79,7 +109,7 @@ async function main(): Promise<void> {
     times.sort((a, b) => a - b);
     console.log(`findCandidates (1 person): median ${times[100].toFixed(1)} ms, p95 ${times[190].toFixed(1)} ms over ${times.length}`);
   } finally {
-    await scratch.close(Boolean(values.keep));
+    await scratch.close(keep);
   }
 }
 
@@ -106,7 +136,10 @@ function peakMemory(): { stop(): { rss: number; heap: number } } {
 }
 
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// run as a command, not when imported by the harness (bench/run.ts)
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -5,6 +5,7 @@
 //   npx tsx bench/reports.ts --persons 1000000
 //   npx tsx bench/reports.ts --keep            (leaves the database, to look at the plans)
 //   BENCH_POSTGRES_URL=postgres://user@host:5432/postgres npx tsx bench/reports.ts   (the server to create it on)
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openScratchDb } from './scratch-db.js';
 import type { Db } from '../core/db/index.js';
@@ -54,7 +55,7 @@ async function fill(db: Db, persons: number): Promise<number> {
   await db.query(`insert into bench_hh select g, gen_random_uuid() from generate_series(1, $1::int) g`, [households]);
   await db.query(
     `insert into household (id, area_code, address, latitude, longitude, channel, created_by, updated_by, created_at, updated_at, deregistered_at, deregistration_reason)
-     select b.id, ($1::text[])[1 + (b.n * 7919) % array_length($1::text[], 1)], 'Plot ' || b.n, -1 + random(), 36 + random(),
+     select b.id, ($1::text[])[1 + (b.n::bigint * 7919) % array_length($1::text[], 1)], 'Plot ' || b.n, -1 + random(), 36 + random(),
             (array['online','mobile','in_person','bulk_import','connector'])[1 + b.n % 5], 'fw' || (b.n % 50), 'fw' || (b.n % 50),
             now() - (b.n % 700) * interval '1 day', now() - (b.n % 900) * interval '1 day',
             case when b.n % 97 = 0 then now() end, case when b.n % 97 = 0 then 'moved_abroad' end
@@ -65,7 +66,7 @@ async function fill(db: Db, persons: number): Promise<number> {
   await db.query(
     `insert into person (id, given_name, family_name, sex, birth_date, disabilities, channel, created_by, updated_by, created_at, death_date)
      select gen_random_uuid(), 'P' || g, 'F' || (g % 1000), (array['male','female'])[1 + g % 2],
-            date '1930-01-01' + ((g * 7907) % 34000), case when g % 31 = 0 then '["MOB_SS"]'::jsonb else '[]'::jsonb end,
+            date '1930-01-01' + ((g::bigint * 7907) % 34000)::int, case when g % 31 = 0 then '["MOB_SS"]'::jsonb else '[]'::jsonb end,
             'mobile', 'fw' || (g % 50), 'fw' || (g % 50), now() - (g % 700) * interval '1 day',
             case when g % 211 = 0 then date '2025-01-01' end
      from generate_series(1, $1::int) g`,
@@ -98,4 +99,5 @@ async function time(label: string, runs: number, work: () => Promise<unknown>): 
   console.log(`${label}: median ${ms[Math.floor(ms.length / 2)].toFixed(1)} ms (min ${ms[0].toFixed(1)}, max ${ms[ms.length - 1].toFixed(1)}, ${runs} runs)`);
 }
 
-await main();
+// run as a command, not when imported by the harness (bench/run.ts)
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -14,10 +14,12 @@ export interface ScratchDb {
   close(keep: boolean): Promise<void>;
 }
 
-export async function openScratchDb(label: string): Promise<ScratchDb> {
+/** A new scratch database, or (`existing`) one an earlier run kept: data seeded once, measured several times. */
+export async function openScratchDb(label: string, existing?: string): Promise<ScratchDb> {
   const server = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `srhub_bench_${label}_${randomBytes(4).toString('hex')}`;
-  await admin(server, `create database ${name}`);
+  if (existing !== undefined && !/^srhub_bench_[a-z0-9_]+$/.test(existing)) throw new RangeError(`not a kept bench database: ${existing}`);
+  const name = existing ?? `srhub_bench_${label}_${randomBytes(4).toString('hex')}`;
+  if (!existing) await admin(server, `create database ${name}`);
   const url = new URL(server);
   url.pathname = `/${name}`;
   const masterKey = randomBytes(32);

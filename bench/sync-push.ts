@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config.js';
 import { startHub, type Hub } from '../core/server/hub.js';
@@ -43,10 +44,10 @@ async function push(hub: Hub, items: unknown[]): Promise<{ ms: number; statuses:
   return { ms: Math.round(ms), statuses };
 }
 
-function postJson(url: string, payload: unknown): Promise<{ status: number; body: unknown }> {
+export function postJson(url: string, payload: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
   const data = Buffer.from(JSON.stringify(payload));
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': data.length, connection: 'close' } }, (res) => {
+    const req = request(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-length': data.length, connection: 'close' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) }));
@@ -86,11 +87,14 @@ async function main(): Promise<void> {
   }
 }
 
-function newItem(i: number) {
+export function newItem(i: number) {
   return { client_id: randomUUID(), captured_at: new Date().toISOString(), form: { id: 'household-socioeconomic', version: 1 }, kind: 'new', household: household(i) };
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// run as a command, not when imported by the harness (bench/run.ts)
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

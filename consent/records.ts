@@ -71,7 +71,7 @@ function revisionHash(prevHash: string, consentId: string, agreementHash: string
   }))}`;
 }
 
-async function addRevision(tx: Db, ctx: Ctx, c: { id: string; agreement_hash: string; valid_from: Date }, revision: number, state: ConsentState, validUntil: Date, note: string | null): Promise<void> {
+export async function addRevision(tx: Db, ctx: Ctx, c: { id: string; agreement_hash: string; valid_from: Date }, revision: number, state: ConsentState, validUntil: Date, note: string | null): Promise<void> {
   const [previous] = revision > 1 ? (await consentStore.revisions(tx, c.id)).slice(-1) : [];
   const prevHash = previous?.hash ?? GENESIS_HASH;
   const r = { revision, state, valid_from: c.valid_from, valid_until: validUntil, changed_by: ctx.principal.id, changed_at: new Date(), note };

@@ -56,6 +56,11 @@ export interface Config {
   workflow: { autoRegister: boolean; checkTimeoutMs: number; changeRules: ChangeRule[] };
   /** Reports (core/reports): smallest count shown, dashboard cache lifetime, data-quality evaluation interval. */
   reports: { minCell: number; dashboardTtlSeconds: number; qualityCheckMinutes: number };
+  /**
+   * Quota and budget programs' eligibility after registry changes (core/programs/recompute.ts): recomputed once no
+   * change has come for settleMs, or at the latest maxDelayMs after the first change waiting.
+   */
+  eligibility: { settleMs: number; maxDelayMs: number };
 }
 
 /** An external OpenID provider whose tokens the hub accepts (SRHUB_TRUSTED_ISSUERS, a JSON array). */
@@ -139,6 +144,10 @@ export function loadConfig(env: Env = process.env): Config {
       minCell: read.int('SRHUB_REPORTS_MIN_CELL', 5, 1, 1000),
       dashboardTtlSeconds: read.int('SRHUB_REPORTS_DASHBOARD_TTL_SECONDS', 300, 1, 86_400),
       qualityCheckMinutes: read.int('SRHUB_REPORTS_QUALITY_CHECK_MINUTES', 60, 0, 10_080),
+    },
+    eligibility: {
+      settleMs: read.int('SRHUB_ELIGIBILITY_SETTLE_MS', 2000, 0, 3_600_000),
+      maxDelayMs: read.int('SRHUB_ELIGIBILITY_MAX_DELAY_MS', 30_000, 0, 86_400_000),
     },
   };
   if (config.databaseUrl && !config.masterKey && !problems.some((p) => p.startsWith('SRHUB_MASTER_KEY'))) {

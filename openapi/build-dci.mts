@@ -100,7 +100,14 @@ Object.assign(criteria, byType('query_type', 'query', QUERY_SCHEMAS));
 const subscribeCriteria = schemas.SubscribeRequest.properties.subscribe_request.items.properties.subscribe_criteria;
 Object.assign(subscribeCriteria, byType('filter_type', 'filter', QUERY_SCHEMAS));
 // the hub's own event types besides the standard's
-schemas.SubscriptionInfo.properties.reg_event_type.enum = ['REGISTER', 'NewHouseHoldMember', 'UPDATE', 'DEATH', 'DEREGISTER'];
+schemas.SubscriptionInfo.properties.reg_event_type.enum = ['REGISTER', 'NewHouseHoldMember', 'UPDATE', 'DEATH', 'DEREGISTER', 'ELIGIBILITY'];
+// ELIGIBILITY (a household became eligible or ineligible for a program) names the program, by its code
+schemas.SubscriptionInfo.properties.program = {
+  type: 'string',
+  pattern: '^[a-z][a-z0-9_-]{1,63}$',
+  description: 'The hub\'s own: the program code an ELIGIBILITY subscription follows (required for it, refused otherwise).',
+};
+subscribeCriteria.properties.program = { $ref: '#/components/schemas/SubscriptionInfo/properties/program' };
 // consent / authorize (defect 8): the shape the examples use
 const purposeHolder = {
   type: 'object',

@@ -12,6 +12,8 @@ export interface FaultSettings {
   failNext: number;
   /** After this many more answered requests the service goes down (mode outage): a failure in the middle of a run. */
   outageAfter: number | null;
+  /** After this many more answered requests the service turns slow (mode slow, delayMs): a run that hangs midway. */
+  slowAfter: number | null;
 }
 
 export interface Faults {
@@ -26,7 +28,7 @@ export interface Faults {
   release(): void;
 }
 
-const NORMAL: FaultSettings = { mode: 'normal', delayMs: 0, status: 503, failNext: 0, outageAfter: null };
+const NORMAL: FaultSettings = { mode: 'normal', delayMs: 0, status: 503, failNext: 0, outageAfter: null, slowAfter: null };
 
 export function createFaults(): Faults {
   const waiting = new Set<NodeJS.Timeout>();
@@ -39,6 +41,10 @@ export function createFaults(): Faults {
       if (s.outageAfter !== null) {
         if (s.outageAfter <= 0) Object.assign(s, { mode: 'outage', outageAfter: null });
         else s.outageAfter -= 1;
+      }
+      if (s.slowAfter !== null) {
+        if (s.slowAfter <= 0) Object.assign(s, { mode: 'slow', slowAfter: null });
+        else s.slowAfter -= 1;
       }
       if (s.failNext > 0) {
         s.failNext -= 1;
@@ -94,6 +100,7 @@ function checkSettings(body: Partial<FaultSettings>): string[] {
   if (body.status !== undefined && !(Number.isInteger(body.status) && body.status >= 400 && body.status <= 599)) errors.push('status must be 400..599');
   if (body.failNext !== undefined && !(Number.isInteger(body.failNext) && body.failNext >= 0)) errors.push('failNext must be a whole number');
   if (body.outageAfter !== undefined && body.outageAfter !== null && !(Number.isInteger(body.outageAfter) && body.outageAfter >= 0)) errors.push('outageAfter must be a whole number or null');
+  if (body.slowAfter !== undefined && body.slowAfter !== null && !(Number.isInteger(body.slowAfter) && body.slowAfter >= 0)) errors.push('slowAfter must be a whole number or null');
   return errors;
 }
 

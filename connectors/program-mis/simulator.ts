@@ -3,10 +3,12 @@
 //   POST /api/v1/programs/{code}/enrolments          -> 201 {enrolment_id, status: 'pending', updated_at} (200 when known)
 //   GET  /api/v1/programs/{code}/enrolments?updated_since=&after=&limit=   statuses changed after the cursor, in order
 //   POST /control/enrolments/{enrolment_id}/status {status}   GET /control/enrolments   POST /control (faults)
+// It is also a DCI subscriber of the hub's eligibility notifications (dci-subscriber.ts: /control/dci/*, /dci/registry/*).
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import type { Simulator } from '../framework/types.js';
 import { createFaults, listenApp } from '../national-id/faults.js';
+import { dciSubscriberRoutes } from './dci-subscriber.js';
 
 export const DEMO_MIS_KEY = 'demo-mis-key';
 const STATUSES = ['pending', 'enrolled', 'active', 'suspended', 'exited', 'rejected'];
@@ -95,12 +97,14 @@ export function createProgramMisSimulatorApp() {
     res.json({ enrolment_id: e.enrolment_id, status: e.status, updated_at: e.updated_at });
   });
   app.use(control);
+  const dci = dciSubscriberRoutes();
+  app.use(dci.router);
   app.get('/', (_req, res) => {
     const rows = [...enrolments.values()].map((e) => `<tr><td>${e.enrolment_id}</td><td>${e.program}</td><td>${e.household_ref}</td><td>${e.status}</td><td>${e.updated_at}</td></tr>`).join('');
     res.type('html').send(`<!doctype html><meta charset="utf-8"><title>Program MIS simulator</title><h1>Enrolments</h1>
 <table border="1" cellpadding="4"><tr><th>Enrolment</th><th>Program</th><th>Household</th><th>Status</th><th>Updated</th></tr>${rows}</table>`);
   });
-  return { app, faults, enrolments, queries };
+  return { app, faults, enrolments, queries, dciMessages: dci.received };
 }
 
 export const programMisSimulator: Simulator = {

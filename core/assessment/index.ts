@@ -1,17 +1,21 @@
 // Keeps scores and eligibility current: an outbox consumer re-scores the households a registry change touched (and
-// refreshes active programs' eligibility for them), and the scoring job re-scores everyone after a publish, chunk by
-// chunk, each chunk committed with the job's cursor so a restart resumes where it stopped.
+// refreshes active programs' eligibility for them, quota programs debounced: core/programs/recompute.ts), and the
+// scoring job re-scores everyone after a publish, chunk by chunk, each chunk committed with the job's cursor so a
+// restart resumes where it stopped.
 import type { Db } from '../db/db.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from '../outbox/dispatcher.js';
 import type { OutboxEvent } from '../outbox/events.js';
 import { activePrograms, refreshEligibility } from '../programs/eligibility.js';
+import { followHouseholds, recomputeDirtyPrograms, type RecomputeTiming } from '../programs/recompute.js';
 import { REGISTRY_TOPICS } from '../registry/events.js';
 import { publishedModels, scoreChunk, scoreHouseholds, type PublishedModel } from './scoring.js';
 
 export interface Assessment {
-  /** Runs scoring jobs until none is left (tests, the command line). */
+  /** Runs scoring jobs until none is left, then recomputes every dirty quota program (tests, the command line). */
   settle(): Promise<void>;
+  /** Recomputes the dirty quota programs that are due (all with `force`); returns those recomputed. */
+  recomputeEligibility(force?: boolean): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -19,6 +23,8 @@ export interface AssessmentOptions {
   /** Households per chunk of the scoring job. */
   chunkSize?: number;
   pollMs?: number;
+  /** When dirty quota programs are recomputed (config.eligibility). */
+  eligibility?: RecomputeTiming;
 }
 
 export const ASSESSMENT_CONSUMER = 'assessment.rescore';
@@ -44,11 +50,14 @@ export async function touchedHouseholds(tx: Db, events: readonly OutboxEvent[]):
   return [...households].sort();
 }
 
-/** Re-scores the households with every published model and refreshes every active program for them. */
+/**
+ * Re-scores the households with every published model and refreshes the active programs for them: at once those
+ * without quota or budget, the others marked for the debounced recompute.
+ */
 export async function reassess(tx: Db, householdIds: readonly string[]): Promise<void> {
   if (householdIds.length === 0) return;
   for (const model of await publishedModels(tx)) await scoreHouseholds(tx, model, householdIds);
-  for (const program of await activePrograms(tx)) await refreshEligibility(tx, program, householdIds);
+  await followHouseholds(tx, householdIds);
 }
 
 interface JobRow {
@@ -90,6 +99,7 @@ export async function runScoringStep(db: Db, chunkSize: number): Promise<boolean
 export function startAssessment(deps: { db: Db; log: Logger; outbox: Outbox }, options: AssessmentOptions = {}): Assessment {
   const { db, log, outbox } = deps;
   const chunkSize = options.chunkSize ?? 5000;
+  const timing = options.eligibility ?? { settleMs: 2000, maxDelayMs: 30_000 };
   outbox.register({
     name: ASSESSMENT_CONSUMER,
     topics: REGISTRY_TOPICS,
@@ -106,6 +116,11 @@ export function startAssessment(deps: { db: Db; log: Logger; outbox: Outbox }, o
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'scoring job step failed; it resumes from its last chunk');
       }
+      try {
+        if (!stopped) await recomputeDirtyPrograms(db, timing);
+      } catch (err) {
+        log.warn({ err: (err as Error)?.name, code: (err as { code?: unknown })?.code }, 'eligibility recompute failed; its marks stay for the next round');
+      }
     })().finally(() => (running = undefined)));
   const schedule = () => {
     if (stopped) return;
@@ -121,6 +136,11 @@ export function startAssessment(deps: { db: Db; log: Logger; outbox: Outbox }, o
     async settle() {
       if (running) await running;
       while (await runScoringStep(db, chunkSize));
+      await recomputeDirtyPrograms(db, timing, true);
+    },
+    async recomputeEligibility(force = false) {
+      if (running) await running;
+      return recomputeDirtyPrograms(db, timing, force);
     },
     async stop() {
       stopped = true;

@@ -11,6 +11,7 @@ import type { OutgoingMessage } from '../delivery/worker.js';
 import type { OutboxConsumer } from '../outbox/dispatcher.js';
 import type { OutboxEvent } from '../outbox/events.js';
 import { nextRun, parseCron } from './cron.js';
+import { concernsProgram, disclosureRecipient, eligibilityDetail, programCode, withEligibility, type EligibilityDetail } from './eligibility.js';
 import { callbackHeader, DCI_VERSION, hubSenderId, REG_TYPE } from './envelope.js';
 import { sealMessage } from './messages.js';
 import { runSearch } from './query/search.js';
@@ -30,6 +31,8 @@ const EVENT_TYPES: Record<string, string> = {
   'person.deceased': 'DEATH',
   'household.deregistered': 'DEREGISTER',
   'person.deregistered': 'DEREGISTER',
+  // core/programs: a household became eligible or ineligible for a program (ELIGIBILITY names the program)
+  'household.eligibility_changed': 'ELIGIBILITY',
 };
 
 export const NOTIFY_KIND = 'dci.notify';
@@ -40,6 +43,7 @@ interface Notification {
   event: OutboxEvent;
   eventType: string;
   recordId: string;
+  detail?: EligibilityDetail;
 }
 
 export function subscriptionConsumer(deps: DciDeps): OutboxConsumer {
@@ -54,13 +58,16 @@ export function subscriptionConsumer(deps: DciDeps): OutboxConsumer {
       for (const subscription of subscriptions) {
         const candidates: { event: OutboxEvent; recordId: string }[] = [];
         for (const event of events) {
-          if (EVENT_TYPES[event.topic] !== subscription.reg_event_type) continue;
+          if (EVENT_TYPES[event.topic] !== subscription.reg_event_type || !concernsProgram(subscription, event)) continue;
           for (const recordId of records.get(event.id)?.[subscription.record_type] ?? []) candidates.push({ event, recordId });
         }
         if (candidates.length === 0) continue;
         const hits = await matchingRecords(deps, tx, subscription, [...new Set(candidates.map((c) => c.recordId))]);
+        const program = subscription.program_id ? await programCode(tx, subscription.program_id) : undefined;
         for (const c of candidates) {
-          if (hits.has(c.recordId)) matched.push({ subscription, event: c.event, eventType: subscription.reg_event_type, recordId: c.recordId });
+          if (!hits.has(c.recordId)) continue;
+          const detail = eligibilityDetail(subscription, program, c.event);
+          matched.push({ subscription, event: c.event, eventType: subscription.reg_event_type, recordId: c.recordId, ...(detail ? { detail } : {}) });
         }
       }
       await queue(deps, tx, matched);
@@ -98,6 +105,9 @@ async function matchingRecords(deps: DciDeps, tx: Db, s: SubscriptionRow, record
   const ctx = actingAs(deps, subscriber(s), s.purpose ?? undefined, tx);
   const filter = JSON.parse(deps.secrets.open(s.filter_sealed, filterSealContext(s.code)));
   const hits = new Set<string>();
+  // an ELIGIBILITY subscriber that no longer acts for its program matches nothing
+  const recipient = await disclosureRecipient(tx, s);
+  if (!recipient) return hits;
   for (let i = 0; i < recordIds.length; i += MATCH_CHUNK) {
     const chunk = recordIds.slice(i, i + MATCH_CHUNK);
     const outcome = await runSearch(
@@ -115,7 +125,7 @@ async function matchingRecords(deps: DciDeps, tx: Db, s: SubscriptionRow, record
               ? `${column} = any(${param(chunk)}::uuid[])`
               : // a Group's column is its head of household
                 `${column} in (select head_person_id from household where id = any(${param(chunk)}::uuid[]))`;
-          const consent = await coveringConsentCondition(ctx, { purpose: s.purpose ?? undefined, recipient: s.principal_id }, column, param);
+          const consent = await coveringConsentCondition(ctx, { purpose: s.purpose ?? undefined, recipient }, column, param);
           if (consent === 'none') return 'none';
           return consent ? `(${only}) and (${consent})` : only;
         },
@@ -137,11 +147,15 @@ async function queue(deps: DciDeps, tx: Db, notifications: Notification[]): Prom
   const scheduled = notifications.filter((n) => n.subscription.frequency);
   await dciStore.queueNotifications(
     tx,
-    scheduled.map((n) => ({ subscription_code: n.subscription.code, event_id: `${n.event.id}:${n.recordId}`, record_id: n.recordId, event_type: n.eventType, event_at: n.event.createdAt })),
+    scheduled.map((n) => ({ subscription_code: n.subscription.code, ...notificationOf(n) })),
   );
   for (const n of notifications.filter((x) => !x.subscription.frequency)) {
-    await enqueueNotify(deps, tx, n.subscription, { event_id: `${n.event.id}:${n.recordId}`, record_id: n.recordId, event_type: n.eventType, event_at: n.event.createdAt });
+    await enqueueNotify(deps, tx, n.subscription, notificationOf(n));
   }
+}
+
+function notificationOf(n: Notification): Omit<NotifyBody, 'subscription'> {
+  return { event_id: `${n.event.id}:${n.recordId}`, record_id: n.recordId, event_type: n.eventType, event_at: n.event.createdAt, ...(n.detail ? { detail: n.detail } : {}) };
 }
 
 /** The subscriber as a principal: who it is and its areas; it may search (it subscribed with registry.search). */
@@ -153,6 +167,7 @@ interface NotifyBody {
   record_id: string;
   event_type: string;
   event_at: string;
+  detail?: EligibilityDetail;
 }
 
 function enqueueNotify(deps: DciDeps, tx: Db, s: SubscriptionRow, n: Omit<NotifyBody, 'subscription'>) {
@@ -184,12 +199,15 @@ export function notifyPreparer(deps: DciDeps) {
     const [s] = await dciStore.subscriptionsByCode(deps.db, [n.subscription]);
     if (!s) throw new Error(`subscription ${n.subscription} is gone`);
     const ctx = actingAs(deps, subscriber(s), s.purpose ?? undefined);
-    const personIds = await personIdsOf(ctx.db, s.record_type, [n.record_id]);
-    const decisions = await decideDisclosure(ctx, { purpose: s.purpose ?? undefined, recipient: s.principal_id, personIds });
-    const [record] = await loadRecords(ctx, s.record_type, [n.record_id], (personId) => {
+    const recipient = await disclosureRecipient(ctx.db, s);
+    const personIds = recipient ? await personIdsOf(ctx.db, s.record_type, [n.record_id]) : [];
+    const decisions = recipient ? await decideDisclosure(ctx, { purpose: s.purpose ?? undefined, recipient, personIds }) : new Map();
+    const [loaded] = await loadRecords(ctx, s.record_type, recipient ? [n.record_id] : [], (personId) => {
       const d = decisions.get(personId);
       return d?.allowed ? d.categories : undefined;
     });
+    // the eligibility is about the household: said only within a record the subscriber may see
+    const record = loaded && n.detail ? withEligibility(loaded as Record<string, unknown>, n.detail) : loaded;
     const message = {
       transaction_id: s.code,
       notify_event: [

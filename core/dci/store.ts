@@ -33,11 +33,23 @@ export interface SubscriptionRow {
   next_run_at: string | null;
   locale: string | null;
   callback_url: string;
+  /** The program an ELIGIBILITY subscription follows (core/dci/eligibility.ts); null for the others. */
+  program_id: string | null;
   status: 'subscribe' | 'unsubscribe';
   created_at: string;
 }
 
 export type NewSubscription = Omit<SubscriptionRow, 'status' | 'created_at'>;
+
+/** A notification waiting for its subscription's scheduled run. */
+export interface QueuedNotification {
+  event_id: string;
+  record_id: string;
+  event_type: string;
+  event_at: string;
+  /** ELIGIBILITY: the program and the eligibility the event reported. */
+  detail?: { program: string; eligible: boolean };
+}
 
 export const dciStore = {
   /** Claims (sender, message_id); false when it was seen before. */
@@ -84,12 +96,12 @@ export const dciStore = {
   async insertSubscription(db: Db, s: NewSubscription): Promise<boolean> {
     const rows = await db.query(
       `insert into dci_subscription (code, sender_id, principal_id, areas, purpose, reg_event_type, record_type, filter_type, filter_sealed,
-         filter_fingerprint, frequency, start_time, end_time, next_run_at, locale, callback_url)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         filter_fingerprint, frequency, start_time, end_time, next_run_at, locale, callback_url, program_id)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
        on conflict (sender_id, reg_event_type, record_type, filter_fingerprint) where status = 'subscribe' do nothing
        returning 1 as created`,
       [s.code, s.sender_id, s.principal_id, s.areas, s.purpose, s.reg_event_type, s.record_type, s.filter_type, s.filter_sealed,
-        s.filter_fingerprint, s.frequency, s.start_time, s.end_time, s.next_run_at, s.locale, s.callback_url],
+        s.filter_fingerprint, s.frequency, s.start_time, s.end_time, s.next_run_at, s.locale, s.callback_url, s.program_id],
     );
     return rows.length === 1;
   },
@@ -114,11 +126,11 @@ export const dciStore = {
     );
   },
 
-  async queueNotifications(db: Db, rows: { subscription_code: string; event_id: string; record_id: string; event_type: string; event_at: string }[]): Promise<void> {
+  async queueNotifications(db: Db, rows: (QueuedNotification & { subscription_code: string })[]): Promise<void> {
     if (rows.length === 0) return;
     await db.query(
-      `insert into dci_notification (subscription_code, event_id, record_id, event_type, event_at)
-       select * from jsonb_to_recordset($1::jsonb) as r(subscription_code text, event_id text, record_id text, event_type text, event_at timestamptz)
+      `insert into dci_notification (subscription_code, event_id, record_id, event_type, event_at, detail)
+       select * from jsonb_to_recordset($1::jsonb) as r(subscription_code text, event_id text, record_id text, event_type text, event_at timestamptz, detail jsonb)
        on conflict do nothing`,
       [JSON.stringify(rows)],
     );
@@ -134,14 +146,14 @@ export const dciStore = {
   },
 
   /** Takes the waiting notifications of a subscription (oldest event first). */
-  async takeNotifications(db: Db, code: string): Promise<{ event_id: string; record_id: string; event_type: string; event_at: string }[]> {
+  async takeNotifications(db: Db, code: string): Promise<QueuedNotification[]> {
     return db.query(
       `delete from dci_notification where subscription_code = $1
-       returning event_id, record_id, event_type, event_at::text as event_at`,
+       returning event_id, record_id, event_type, event_at::text as event_at, detail`,
       [code],
     ).then((rows) =>
-      (rows as { event_id: string; record_id: string; event_type: string; event_at: string }[])
-        .map((r) => ({ ...r, event_at: new Date(r.event_at).toISOString() }))
+      (rows as (Omit<QueuedNotification, 'detail'> & { detail: QueuedNotification['detail'] | null })[])
+        .map(({ detail, ...r }) => ({ ...r, event_at: new Date(r.event_at).toISOString(), ...(detail ? { detail } : {}) }))
         // event ids are '<outbox id>:<record id>': oldest event first
         .sort((a, b) => Number(a.event_id.split(':')[0]) - Number(b.event_id.split(':')[0])),
     );

@@ -4,6 +4,7 @@ import type { Db } from '../db/index.js';
 import type { Ctx } from '../server/context.js';
 import { canonicalJson } from './canonical.js';
 import { nextRun, parseCron } from './cron.js';
+import { subscriptionProgram } from './eligibility.js';
 import { newId, now, REG_TYPE } from './envelope.js';
 import { runSearch } from './query/search.js';
 import { dciSchemas, describeErrors, failingPaths } from './schemas.js';
@@ -62,6 +63,11 @@ export async function subscribe(ctx: Ctx, tx: Db, request: { subscribe_request: 
       items.push(reject('rjct.notify_details.invalid', `filter: ${check.message}`));
       continue;
     }
+    const program = await subscriptionProgram(tx, ctx.principal, criteria);
+    if ('refused' in program) {
+      items.push(reject('rjct.notify_details.invalid', program.refused));
+      continue;
+    }
     let nextRunAt: Date | null = null;
     const frequency = criteria.frequency as { start_time: string; end_time: string; frequency: string } | undefined;
     if (frequency) {
@@ -84,13 +90,14 @@ export async function subscribe(ctx: Ctx, tx: Db, request: { subscribe_request: 
       record_type: recordType,
       filter_type: filterType,
       filter_sealed: ctx.secrets.seal(JSON.stringify(criteria.filter), filterSealContext(code)),
-      filter_fingerprint: ctx.secrets.index('dci-subscription-filter', canonicalJson({ filterType, filter: criteria.filter, frequency: frequency ?? null })),
+      filter_fingerprint: ctx.secrets.index('dci-subscription-filter', canonicalJson({ filterType, filter: criteria.filter, frequency: frequency ?? null, program: program.programId ?? undefined })),
       frequency: frequency?.frequency ?? null,
       start_time: frequency?.start_time ?? null,
       end_time: frequency?.end_time ?? null,
       next_run_at: nextRunAt?.toISOString() ?? null,
       locale: localeOf(item.locale),
       callback_url: callbackUrl,
+      program_id: program.programId,
     });
     if (!created) {
       items.push(reject('rjct.event.already_subscribed', `You already subscribe to ${criteria.reg_event_type} with this filter.`));
@@ -112,6 +119,7 @@ export async function subscribe(ctx: Ctx, tx: Db, request: { subscribe_request: 
           filter_type: filterType,
           filter: criteria.filter,
           notify_record_type: recordType,
+          ...(program.programId ? { program: criteria.program } : {}),
           locale: localeOf(item.locale),
         },
       ],

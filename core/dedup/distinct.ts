@@ -5,7 +5,7 @@ import { emitEvents } from '../outbox/events.js';
 import type { Ctx } from '../server/context.js';
 import { conflict, HubError } from '../server/errors.js';
 import type { DuplicatePair, MergeResult } from './index.js';
-import { mergePersons } from './merge.js';
+import { forgetStatusLists, mergePersons } from './merge.js';
 import { lockPair, pairById } from './pairs.js';
 
 type DecidedPair = DuplicatePair & { decision_reason: string | null };
@@ -28,7 +28,7 @@ export async function markDistinct(ctx: Ctx, pairId: string, reason?: string): P
 
 /** Merges the pair into `survivorId` (one of its two people); a retry with the same survivor answers changed=false. */
 export async function mergePair(ctx: Ctx, pairId: string, survivorId: string, reason?: string): Promise<{ pair: DecidedPair; merge: MergeResult }> {
-  return ctx.db.transaction(async (tx) => {
+  const decided = await ctx.db.transaction(async (tx): Promise<{ pair: DecidedPair; merge: MergeResult & { statusLists?: number[] } }> => {
     const pair = await lockPair(tx, ctx, pairId);
     if (survivorId !== pair.person_a && survivorId !== pair.person_b) {
       throw new HubError(422, 'dedup.survivor_not_in_pair', 'The survivor must be one of the pair\'s two people.', {
@@ -42,6 +42,9 @@ export async function mergePair(ctx: Ctx, pairId: string, survivorId: string, re
     const merge = await mergePersons(ctx, survivorId, other(pair, survivorId), reason, tx);
     return { pair: await pairById(tx, pairId), merge };
   });
+  const { statusLists, ...merge } = decided.merge;
+  await forgetStatusLists(ctx, statusLists);
+  return { pair: decided.pair, merge };
 }
 
 const other = (pair: { person_a: string; person_b: string }, id: string) => (pair.person_a === id ? pair.person_b : pair.person_a);

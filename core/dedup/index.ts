@@ -70,6 +70,14 @@ export interface MergeResult {
   mergedId: string;
   /** False when the merge had already been done (a retry): nothing changed. */
   changed: boolean;
+  /** What followed the person (follow.ts); absent on a retry. */
+  moved?: {
+    consentsMoved: string[];
+    consentsEnded: string[];
+    survivorConsentsWithdrawn: string[];
+    verificationsMoved: string[];
+    participationToReview: { household_id: string; program_code: string; status: string }[];
+  };
 }
 
 export { findCandidates } from './find.js';

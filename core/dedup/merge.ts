@@ -1,6 +1,8 @@
 // Merging two records of one person: the survivor keeps every identifier, both histories (the merged record stays
 // as a tombstone with its own history, and each history names the other), the memberships, and fills its blank
-// fields from the merged record. The merged id then redirects to the survivor (getPerson answers 308).
+// fields from the merged record; consents and verifications follow by the rules of follow.ts. The merged id then
+// redirects to the survivor (getPerson answers 308).
+import { forgetStatusList } from '../../consent/status-list.js';
 import type { Db } from '../db/index.js';
 import { emitEvents, type OutboxEventInput } from '../outbox/events.js';
 import { personEntries } from '../registry/audit.js';
@@ -14,6 +16,7 @@ import { personStore, type PersonFields, type PersonRow } from '../registry/pers
 import { personVisible, scopeParam } from '../registry/scope.js';
 import type { Ctx } from '../server/context.js';
 import { conflict, HubError, notFound } from '../server/errors.js';
+import { followMerge } from './follow.js';
 import type { MergeResult } from './index.js';
 import { writeMatchKeys } from './keys.js';
 import { orderedPair } from './pairs.js';
@@ -38,13 +41,13 @@ export async function mergedInto(db: Db, personId: string): Promise<string | und
  * already done answers the same result with changed=false; merging into another record afterwards is a conflict.
  * `pairId`: the review-queue pair this decides (recorded as merged either way).
  */
-export async function mergePersons(ctx: Ctx, survivorId: string, mergedId: string, reason?: string, tx?: Db): Promise<MergeResult> {
+export async function mergePersons(ctx: Ctx, survivorId: string, mergedId: string, reason?: string, tx?: Db): Promise<MergeResult & { statusLists?: number[] }> {
   if (survivorId === mergedId) {
     throw new HubError(422, 'dedup.same_person', 'A person cannot be merged into themselves.', {
       errors: [{ field: 'body.survivor_id', message: 'must be the other person of the pair' }],
     });
   }
-  const work = async (tx: Db): Promise<MergeResult> => {
+  const work = async (tx: Db): Promise<MergeResult & { statusLists?: number[] }> => {
     const rows = await tx.query<MergeRow>(
       `select p.* from person p where p.id = any($2::uuid[]) and ${personVisible('p.id', 1)} order by p.id for update of p`,
       [scopeParam(ctx.principal), [survivorId, mergedId]],
@@ -69,6 +72,7 @@ export async function mergePersons(ctx: Ctx, survivorId: string, mergedId: strin
     );
     const survivorIdentifiers = (await personStore.identifiersOf(tx, [survivor.id])).get(survivor.id) ?? [];
     await tx.query('update person_identifier set person_id = $1 where person_id = $2', [survivor.id, merged.id]);
+    const followed = await followMerge(tx, ctx, survivor.id, merged.id, memberships.deregistered);
 
     const fields = filledFields(survivor, merged);
     const phone = phoneFill(ctx, survivor, merged);
@@ -100,7 +104,16 @@ export async function mergePersons(ctx: Ctx, survivorId: string, mergedId: strin
     ]);
 
     await decidePair(tx, ctx, survivor.id, merged.id, reason);
-    const payload = { survivor_id: survivor.id, merged_id: merged.id, household_ids: memberships.households };
+    const payload = {
+      survivor_id: survivor.id,
+      merged_id: merged.id,
+      household_ids: memberships.households,
+      consents_moved: followed.consentsMoved,
+      consents_ended: [...followed.consentsEnded, ...followed.survivorConsentsWithdrawn],
+      verifications_moved: followed.verificationsMoved,
+      // for the programs' systems: a deregistered duplicate household's enrolments are theirs to exit or transfer
+      participation_to_review: followed.participationToReview,
+    };
     await emitEvents(tx, [
       { topic: 'person.merged', aggregateType: 'person', aggregateId: survivor.id, payload },
       personEvent('person.updated', survivor.id, { fields: Object.keys(changes), household_id: memberships.survivorHousehold }),
@@ -113,9 +126,20 @@ export async function mergePersons(ctx: Ctx, survivorId: string, mergedId: strin
         { id: merged.id, fields: Object.keys(mergedChanges) },
       ]),
     );
-    return { survivorId: survivor.id, mergedId: merged.id, changed: true };
+    const { statusLists, ...moved } = followed;
+    return { survivorId: survivor.id, mergedId: merged.id, changed: true, moved, statusLists };
   };
-  return tx ? work(tx) : ctx.db.transaction(work);
+  if (tx) return work(tx);
+  const { statusLists, ...result } = await ctx.db.transaction(work);
+  await forgetStatusLists(ctx, statusLists);
+  return result;
+}
+
+/** After the commit: the hub's cached copies of status lists with a token the merge revoked (others see it at their ttl). */
+export async function forgetStatusLists(ctx: Ctx, listIds: number[] | undefined): Promise<void> {
+  for (const id of listIds ?? []) {
+    await forgetStatusList(ctx.cache, id).catch((err) => ctx.log.warn({ err: (err as Error).message }, 'status list cache not cleared'));
+  }
 }
 
 /** The survivor's blank fields, taken from the merged record (what either record knew is kept). */
@@ -156,7 +180,7 @@ async function moveMemberships(
   ctx: Ctx,
   survivorId: string,
   mergedId: string,
-): Promise<{ households: string[]; survivorHousehold: string | null; events: OutboxEventInput[] }> {
+): Promise<{ households: string[]; survivorHousehold: string | null; deregistered: string[]; events: OutboxEventInput[] }> {
   const current = await tx.query<{ id: string; person_id: string; household_id: string; head: boolean; others: number; channel: string }>(
     `select m.id, m.person_id, m.household_id, (h.head_person_id = m.person_id) as head, h.channel,
             (select count(*)::int from membership o where o.household_id = m.household_id and o.end_date is null and o.person_id <> m.person_id) as others
@@ -167,6 +191,7 @@ async function moveMemberships(
   const survivorCurrent = current.find((m) => m.person_id === survivorId);
   const mergedCurrent = current.find((m) => m.person_id === mergedId);
   const events: OutboxEventInput[] = [];
+  const deregistered: string[] = [];
   // both in households: the merged record's membership ends (the survivor takes it over only when it has none)
   if (mergedCurrent && survivorCurrent) {
     const alone = mergedCurrent.household_id !== survivorCurrent.household_id && mergedCurrent.others === 0;
@@ -178,13 +203,16 @@ async function moveMemberships(
       );
     }
     await tx.query(`update membership set end_date = greatest(start_date, $2::date) where id = $1`, [mergedCurrent.id, today()]);
-    if (alone) events.push(...(await deregisterDuplicate(tx, ctx, mergedCurrent.household_id, mergedCurrent.channel, mergedId)));
+    if (alone) {
+      events.push(...(await deregisterDuplicate(tx, ctx, mergedCurrent.household_id, mergedCurrent.channel, mergedId)));
+      deregistered.push(mergedCurrent.household_id);
+    }
   }
   await tx.query('update membership set person_id = $1 where person_id = $2', [survivorId, mergedId]);
   // head of a household the survivor now belongs to (or of the deregistered one, so the record still names someone)
   await tx.query('update household set head_person_id = $1 where head_person_id = $2', [survivorId, mergedId]);
   const households = [...new Set(current.map((m) => m.household_id))];
-  return { households, survivorHousehold: survivorCurrent?.household_id ?? mergedCurrent?.household_id ?? null, events };
+  return { households, survivorHousehold: survivorCurrent?.household_id ?? mergedCurrent?.household_id ?? null, deregistered, events };
 }
 
 /** A household that was the duplicate alone leaves the registry as a duplicate, with its history and event. */

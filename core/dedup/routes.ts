@@ -5,6 +5,7 @@ import { ifMatchRequired, invalid, notFound, staleVersion, unprocessable } from 
 import { ifMatchVersion, type Handlers } from '../server/handlers.js';
 import { executeRun, startRun } from './batch.js';
 import { mergePair, markDistinct } from './distinct.js';
+import type { MergeResult } from './index.js';
 import { getPair, listPairs, type PairQuery } from './pairs.js';
 import { checkSettings, loadSettings, saveSettings, type DedupSettings } from './settings.js';
 
@@ -17,7 +18,13 @@ export const dedupRoutes: Handlers = {
   },
   mergeDuplicatePair: async (ctx, req, res) => {
     const { pair, merge } = await mergePair(ctx, req.params.id, req.body.survivor_id, req.body.reason);
-    res.json({ pair, survivor_id: merge.survivorId, merged_id: merge.mergedId, changed: merge.changed });
+    res.json({
+      pair,
+      survivor_id: merge.survivorId,
+      merged_id: merge.mergedId,
+      changed: merge.changed,
+      ...(merge.moved ? { moved: movedBody(merge.moved) } : {}),
+    });
   },
   markDuplicatePairDistinct: async (ctx, req, res) => {
     res.json(await markDistinct(ctx, req.params.id, req.body?.reason));
@@ -65,4 +72,15 @@ async function runById(db: Db, id: string): Promise<Record<string, unknown>> {
   );
   if (!row) throw notFound('dedup_run');
   return { ...row, started_at: row.started_at.toISOString(), finished_at: row.finished_at?.toISOString() ?? null };
+}
+
+/** What followed the person, as the API spells it (ids only). */
+function movedBody(moved: NonNullable<MergeResult['moved']>): Record<string, unknown> {
+  return {
+    consents_moved: moved.consentsMoved,
+    consents_ended: moved.consentsEnded,
+    survivor_consents_withdrawn: moved.survivorConsentsWithdrawn,
+    verifications_moved: moved.verificationsMoved,
+    participation_to_review: moved.participationToReview,
+  };
 }

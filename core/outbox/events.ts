@@ -36,6 +36,8 @@ const COLUMNS = [
  */
 export async function emitEvents(tx: Db, events: readonly OutboxEventInput[]): Promise<void> {
   if (events.length === 0) return;
+  const holding = held.get(tx);
+  if (holding) return void holding.push(...events);
   await tx.query('select pg_advisory_xact_lock($1)', [CHAIN_LOCK_KEY]);
   await insertRows(
     tx,
@@ -43,4 +45,23 @@ export async function emitEvents(tx: Db, events: readonly OutboxEventInput[]): P
     COLUMNS,
     events.map((e) => ({ topic: e.topic, aggregate_type: e.aggregateType, aggregate_id: e.aggregateId, payload: e.payload ?? {} })),
   );
+}
+
+// A batch writer (the sync push) holds a transaction's events back and emits them together at its end: one insert,
+// and the writer lock held for a moment at the end rather than from its first item on (which would stall every
+// other writer for the whole batch). The holder may drop what a rolled-back savepoint emitted (truncate the list).
+const held = new WeakMap<Db, OutboxEventInput[]>();
+
+/** From now on emitEvents(tx, ...) collects into the returned list instead of writing. */
+export function holdEvents(tx: Db): OutboxEventInput[] {
+  const list: OutboxEventInput[] = [];
+  held.set(tx, list);
+  return list;
+}
+
+/** Writes what was held back (in emission order) and stops holding. */
+export async function releaseEvents(tx: Db): Promise<void> {
+  const list = held.get(tx);
+  held.delete(tx);
+  if (list) await emitEvents(tx, list);
 }

@@ -5,6 +5,7 @@ import type { District } from './country.js';
 import { composeHousehold, type PlannedMember, type Sex } from './composition.js';
 import { AnswerMaker } from './answers.js';
 import { IdentifierSequence } from './identifiers.js';
+import { drawName, type NamePool } from './name-pool.js';
 import { Random, type Weighted } from './random.js';
 import { TRADITIONS, type Tradition } from './traditions.js';
 
@@ -60,7 +61,7 @@ class HouseholdMaker {
     const district = rng.weighted(this.districts);
     const tradition = TRADITIONS[rng.weighted(district.traditions)];
     const language = rng.weighted(tradition.languages);
-    const familyName = rng.pick(tradition.family);
+    const familyName = drawName(rng, tradition.family);
     const { household_type, members } = composeHousehold(rng);
     const household: HouseholdInput = {
       household_type,
@@ -90,14 +91,14 @@ class HouseholdMaker {
     const tradition = spouse && rng.chance(0.1) ? TRADITIONS[rng.weighted(district.traditions)] : household;
     const foreign = tradition !== household;
     const person: PersonInput = {
-      given_name: rng.pick(givenNames(tradition, sex)),
+      given_name: drawName(rng, givenNames(tradition, sex)),
       family_name: this.familyName(relationship, tradition, householdFamilyName, foreign),
       sex,
       ...this.birthDate(age),
       preferred_language: foreign ? rng.weighted(tradition.languages) : householdLanguage,
     };
     if (rng.chance(0.15)) {
-      const other = rng.pick(givenNames(tradition, sex));
+      const other = drawName(rng, givenNames(tradition, sex));
       if (other !== person.given_name) person.other_names = other;
     }
     if (rng.chance(age >= ADULT ? (relationship === 'SELF' ? 0.6 : 0.2) : 0)) person.phone = this.phone();
@@ -121,13 +122,13 @@ class HouseholdMaker {
       case 'HUSB':
       case 'SPS':
       case 'MTH':
-        return foreign || rng.chance(tradition.spouseKeepsName) ? rng.pick(tradition.family) : householdName;
+        return foreign || rng.chance(tradition.spouseKeepsName) ? drawName(rng, tradition.family) : householdName;
       case 'SON':
       case 'DAU':
         // a few children from an earlier union carry another name
-        return rng.chance(0.05) ? rng.pick(tradition.family) : householdName;
+        return rng.chance(0.05) ? drawName(rng, tradition.family) : householdName;
       default:
-        return rng.chance(0.5) ? householdName : rng.pick(tradition.family);
+        return rng.chance(0.5) ? householdName : drawName(rng, tradition.family);
     }
   }
 
@@ -186,7 +187,7 @@ class HouseholdMaker {
   }
 }
 
-function givenNames(tradition: Tradition, sex: Sex): readonly string[] {
+function givenNames(tradition: Tradition, sex: Sex): NamePool {
   return sex === 'male' ? tradition.male : tradition.female;
 }
 

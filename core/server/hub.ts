@@ -32,7 +32,9 @@ import { reportsRoutes } from '../reports/routes.js';
 import { startAssessment, type Assessment } from '../assessment/index.js';
 import { assessmentRoutes } from '../assessment/routes.js';
 import { programRoutes } from '../programs/routes.js';
+import { programSystemRoutes } from '../programs/systems-routes.js';
 import { simulationRoutes } from '../simulation/routes.js';
+import { startSimulationWorker, type SimulationWorker } from '../simulation/worker.js';
 import { startWorkflow, type Workflow } from '../workflow/workflow.js';
 import { workflowRoutes } from '../workflow/routes.js';
 import { startConnectors, type ConnectorService } from '../../connectors/framework/index.js';
@@ -72,6 +74,8 @@ export interface Hub {
   dci: Dci;
   /** Scores and eligibility kept current (core/assessment): settle() runs scoring jobs to the end (tests). */
   assessment: Assessment;
+  /** Queued policy simulations computed in the background (core/simulation/worker.ts): settle() for tests. */
+  simulations: SimulationWorker;
   /** The registration workflow (core/workflow): cases, checks (connectors add theirs), settle() for tests. */
   workflow: Workflow;
   /** Connectors to external systems (connectors/framework): runs, triggers, workflow checks. */
@@ -113,8 +117,11 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     const reports = startReports({ config, db, cache, log, outbox });
     closers.push(() => reports.stop());
     // re-scores from the outbox and runs scoring jobs; stopped before the outbox and the database
-    const assessment = startAssessment({ db, log, outbox });
+    const assessment = startAssessment({ db, log, outbox }, { eligibility: config.eligibility });
     closers.push(() => assessment.stop());
+    // computes queued simulations (claimed once across instances); stopped before the database
+    const simulations = startSimulationWorker({ db, log, bus });
+    closers.push(() => simulations.stop());
     // before the connectors (they add their checks to it); stopped after them, before the outbox
     const workflow = startWorkflow({ config, db, secrets, log, audit, keys, cache, bus, outbox });
     closers.push(() => workflow.stop());
@@ -149,7 +156,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     const { port } = server.address() as AddressInfo;
     const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     log.info({ url, database: db.engine, cache: cache.engine }, 'hub started');
-    return { url, config, db, cache, bus, api, log, secrets, keys, audit, outbox, deliveries, dci, assessment, connectors, workflow, stop: closeAll };
+    return { url, config, db, cache, bus, api, log, secrets, keys, audit, outbox, deliveries, dci, assessment, simulations, connectors, workflow, stop: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
@@ -168,6 +175,7 @@ export function routeMaps(deps: { config: Config; db: Db; cache: Cache; bus: Bus
     reports: reportsRoutes,
     assessment: assessmentRoutes,
     programs: programRoutes,
+    programSystems: programSystemRoutes,
     simulations: simulationRoutes,
     verification: verificationRoutes,
     areaGeo: areaGeoRoutes,

@@ -1,10 +1,12 @@
 // Simulation handlers by operationId (scope reports.read: policymakers run and read them).
 import type { Handlers } from '../server/handlers.js';
-import { compareSimulations, getSimulation, listSimulations, runSimulation, simulationChanges } from './service.js';
+import { compareSimulations, getSimulation, listSimulations, queueSimulation, simulationChanges } from './service.js';
 
 export const simulationRoutes: Handlers = {
   runSimulation: async (ctx, req, res) => {
-    res.status(201).json(await runSimulation(ctx, req.body));
+    // accepted and queued: the caller polls the Location until the status is done (or failed)
+    const simulation = await queueSimulation(ctx, req.body);
+    res.status(202).location(`/api/v1/simulations/${simulation.id}`).json(simulation);
   },
   listSimulations: async (ctx, req, res) => {
     res.json(await listSimulations(ctx, req.query as { limit: number; cursor?: string; program_id?: string }));

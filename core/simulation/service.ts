@@ -11,8 +11,11 @@ import { householdEntries } from '../registry/audit.js';
 import { householdStore } from '../registry/households/store.js';
 import { areaVisible, scopeParam } from '../registry/scope.js';
 import type { Ctx } from '../server/context.js';
-import { forbidden, invalid, notFound, unprocessable, type FieldError } from '../server/errors.js';
-import { simulate, type SimulationResult } from './simulate.js';
+import { conflict, forbidden, invalid, notFound, unprocessable, type FieldError } from '../server/errors.js';
+import { type SimulationInput as SimulationPlan, type SimulationResult } from './simulate.js';
+
+/** The bus channel a queued simulation is announced on (worker.ts listens). */
+export const SIMULATION_QUEUED = 'simulation.queued';
 
 export interface Scenario {
   rules?: ProgramRule[];
@@ -45,10 +48,18 @@ export interface Simulation {
   scenario: Scenario;
   areas: string[] | null;
   group_level: number;
-  result: SimulationResult;
+  status: SimulationStatus;
+  /** The outcome once `status` is done; null before. */
+  result: SimulationResult | null;
+  /** Why it failed (status failed); null otherwise. */
+  error: string | null;
   created_by: string;
   created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
 }
+
+export type SimulationStatus = 'queued' | 'running' | 'done' | 'failed';
 
 /** The scenario's model: the baseline definition with the changes applied; problems as FieldErrors. */
 function scenarioModel(base: ModelDefinition | null, change: Scenario['model'], errors: FieldError[]): ModelDefinition | null {
@@ -88,7 +99,11 @@ async function checkAreas(ctx: Ctx, areas: string[] | undefined): Promise<string
   return [...new Set(areas)];
 }
 
-export async function runSimulation(ctx: Ctx, input: SimulationInput): Promise<Simulation> {
+/**
+ * Checks a simulation request and queues it: 422/403 here change nothing; an accepted one is stored as `queued` with
+ * its plan (both policies and models as they are now) and computed in the background (worker.ts).
+ */
+export async function queueSimulation(ctx: Ctx, input: SimulationInput): Promise<Simulation> {
   const found = await programPolicy(ctx.db, input.program_id);
   if (!found) throw unprocessable('simulation.invalid', [{ field: 'body.program_id', message: 'no such program' }], 'The simulation is not valid: see errors.');
   const areas = await checkAreas(ctx, input.areas);
@@ -121,19 +136,16 @@ export async function runSimulation(ctx: Ctx, input: SimulationInput): Promise<S
   };
   const id = newId();
   const groupLevel = input.group_level ?? 1;
+  const plan: SimulationPlan = { baseline: { policy: baseline, model: baseModel }, scenario: { policy: scenario, model }, areas, groupLevel };
   await ctx.db.transaction(async (tx) => {
-    const result = await simulate(tx, { baseline: { policy: baseline, model: baseModel }, scenario: { policy: scenario, model }, areas, groupLevel }, async (changes) => {
-      // the simulation row first (the changes reference it); its result is filled in below
-      await tx.query(
-        `insert into simulation (id, name, program_id, scenario, areas, result, created_by) values ($1, $2, $3, $4, $5, '{}', $6)`,
-        [id, input.name, input.program_id, JSON.stringify({ ...s, group_level: groupLevel }), areas, ctx.principal.id],
-      );
-      await tx.query(`insert into simulation_change (simulation_id, household_id, change, area_code) select $1::uuid, c.household_id, c.change, c.area_code from (${changes}) c`, [id]);
-    });
-    await tx.query('update simulation set result = $2 where id = $1', [id, JSON.stringify(result)]);
+    await tx.query(
+      `insert into simulation (id, name, program_id, scenario, areas, status, plan, created_by) values ($1, $2, $3, $4, $5, 'queued', $6, $7)`,
+      [id, input.name, input.program_id, JSON.stringify({ ...s, group_level: groupLevel }), areas, JSON.stringify(plan), ctx.principal.id],
+    );
     await ctx.audit.recordIn(tx, auditEntries(ctx, [{ action: 'create', entity: 'simulation', entityId: id, details: { program_id: input.program_id } }]));
   });
-  // read back as stored, so the answer is exactly what later reads show
+  // wakes a worker now (in any instance) rather than at its next poll; a lost message only costs that poll
+  await ctx.bus.publish(SIMULATION_QUEUED, id).catch(() => undefined);
   return getSimulation(ctx.db, ctx, id);
 }
 
@@ -143,9 +155,13 @@ interface SimulationRow {
   program_id: string | null;
   scenario: Scenario & { group_level?: number };
   areas: string[] | null;
-  result: SimulationResult;
+  status: SimulationStatus;
+  result: SimulationResult | null;
+  error: string | null;
   created_by: string;
   created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
 }
 
 function toSimulation(row: SimulationRow): Simulation {
@@ -157,11 +173,18 @@ function toSimulation(row: SimulationRow): Simulation {
     scenario,
     areas: row.areas,
     group_level: group_level ?? 1,
+    status: row.status,
     result: row.result,
+    error: row.error,
     created_by: row.created_by,
     created_at: new Date(row.created_at).toISOString(),
+    started_at: row.started_at ? new Date(row.started_at).toISOString() : null,
+    finished_at: row.finished_at ? new Date(row.finished_at).toISOString() : null,
   };
 }
+
+// the plan and the lease are the worker's, not the API's
+const COLUMNS = 's.id, s.name, s.program_id, s.scenario, s.areas, s.status, s.result, s.error, s.created_by, s.created_at, s.started_at, s.finished_at';
 
 // a caller limited to some areas sees the simulations that lie wholly within them
 const VISIBLE = `($1::text[] is null or (s.areas is not null and not exists (
@@ -169,7 +192,7 @@ const VISIBLE = `($1::text[] is null or (s.areas is not null and not exists (
     select 1 from admin_area x join admin_area g on starts_with(x.path, g.path) where x.code = sa.code and g.code = any($1::text[])))))`;
 
 export async function getSimulation(db: Db, ctx: Ctx, id: string): Promise<Simulation> {
-  const [row] = await db.query<SimulationRow>(`select * from simulation s where ${VISIBLE} and s.id = $2`, [scopeParam(ctx.principal), id]);
+  const [row] = await db.query<SimulationRow>(`select ${COLUMNS} from simulation s where ${VISIBLE} and s.id = $2`, [scopeParam(ctx.principal), id]);
   if (!row) throw notFound('simulation');
   return toSimulation(row);
 }
@@ -185,7 +208,7 @@ export async function listSimulations(ctx: Ctx, query: { limit: number; cursor?:
     }
   }
   const rows = await ctx.db.query<SimulationRow>(
-    `select * from simulation s where ${VISIBLE} and ($2::uuid is null or s.program_id = $2)
+    `select ${COLUMNS} from simulation s where ${VISIBLE} and ($2::uuid is null or s.program_id = $2)
        and ($3::timestamptz is null or (s.created_at, s.id) < ($3::timestamptz, $4::uuid))
      order by s.created_at desc, s.id desc limit $5`,
     [scopeParam(ctx.principal), query.program_id ?? null, after?.at ?? null, after?.id ?? null, query.limit + 1],
@@ -200,7 +223,7 @@ export async function listSimulations(ctx: Ctx, query: { limit: number; cursor?:
 
 /** Who a simulation newly includes or excludes (household ids: recorded as read), in the caller's areas. */
 export async function simulationChanges(ctx: Ctx, id: string, query: { change?: string; limit: number; cursor?: string }) {
-  await getSimulation(ctx.db, ctx, id);
+  requireDone(await getSimulation(ctx.db, ctx, id));
   if (query.cursor && !/^[0-9a-f-]{36}$/.test(query.cursor)) throw invalid([{ field: 'query.cursor', message: 'is not a cursor this list gave out' }]);
   const rows = await ctx.db.query<{ household_id: string; change: string; area_code: string }>(
     `select c.household_id, c.change, c.area_code from simulation_change c
@@ -215,9 +238,17 @@ export async function simulationChanges(ctx: Ctx, id: string, query: { change?: 
   return { items: page, next_cursor: rows.length > query.limit ? page[page.length - 1].household_id : null };
 }
 
+/** A simulation with its result; 409 while it is queued or running (poll it) or when it failed. */
+function requireDone(sim: Simulation): Simulation & { result: SimulationResult } {
+  if (sim.status !== 'done' || !sim.result) {
+    throw conflict('simulation.not_done', `Simulation ${sim.id} is ${sim.status}: it has no result${sim.status === 'failed' ? '' : ' yet'}.`);
+  }
+  return sim as Simulation & { result: SimulationResult };
+}
+
 /** Two simulations side by side, with the scenario totals' differences (b minus a). */
 export async function compareSimulations(ctx: Ctx, a: string, b: string) {
-  const [first, second] = [await getSimulation(ctx.db, ctx, a), await getSimulation(ctx.db, ctx, b)];
+  const [first, second] = [requireDone(await getSimulation(ctx.db, ctx, a)), requireDone(await getSimulation(ctx.db, ctx, b))];
   const diff = (pick: (s: SimulationResult) => number) => pick(second.result) - pick(first.result);
   return {
     simulations: [first, second],

@@ -2,7 +2,6 @@
 // not change since that base are applied (through the registry's update services, at the current version); a field
 // both sides changed to different values becomes a conflict record for an officer; equal values simply agree.
 import type { Db } from '../db/index.js';
-import { validateSubmission } from '../forms/service.js';
 import { householdStore } from '../registry/households/store.js';
 import { addMember, readHousehold, updateHousehold } from '../registry/households/service.js';
 import { readPerson, updatePerson } from '../registry/persons/service.js';
@@ -12,11 +11,12 @@ import type { Ctx } from '../server/context.js';
 import { unprocessable, type FieldError } from '../server/errors.js';
 import { recordConflicts, type NewConflict } from './conflicts.js';
 import { changedSince, currentValues, flatten, patchOf, sameValue } from './fields.js';
+import type { PushLookups } from './lookups.js';
 import type { ItemResult, PushItem } from './types.js';
 
 const reject = (errors: FieldError[], message = 'The update cannot be applied.') => unprocessable('sync.item_rejected', errors, message);
 
-export async function applyUpdate(ctx: Ctx, tx: Db, item: PushItem, at: string): Promise<ItemResult> {
+export async function applyUpdate(ctx: Ctx, tx: Db, item: PushItem, at: string, lookups: PushLookups): Promise<ItemResult> {
   const txCtx: Ctx = { ...ctx, db: tx };
   const id = item.household_id!;
   const base = item.base_version!;
@@ -25,7 +25,7 @@ export async function applyUpdate(ctx: Ctx, tx: Db, item: PushItem, at: string):
   if (row.deregistered_at) throw reject([{ field: `${at}.household_id`, message: 'the household is deregistered; it takes no more changes' }]);
   if (base > row.version) throw reject([{ field: `${at}.base_version`, message: `is newer than the household (version ${row.version})` }]);
   const changes = item.changes ?? {};
-  await validateChanges(tx, item, at);
+  validateChanges(lookups, item, at);
 
   const conflicts: NewConflict[] = [];
   const merged: string[] = [];
@@ -33,8 +33,7 @@ export async function applyUpdate(ctx: Ctx, tx: Db, item: PushItem, at: string):
   // the household's own fields
   const householdFields = flatten((changes.household ?? {}) as Record<string, unknown>);
   if (changes.household?.area_code !== undefined && changes.household.area_code !== row.area_code) {
-    const usable = await householdStore.usableAreas(tx, [changes.household.area_code], scopeParam(ctx.principal));
-    if (!usable.has(changes.household.area_code)) throw reject([{ field: `${at}.changes.household.area_code`, message: 'is not one of your assigned areas' }]);
+    if (!lookups.usableAreas.has(changes.household.area_code)) throw reject([{ field: `${at}.changes.household.area_code`, message: 'is not one of your assigned areas' }]);
   }
   if (householdFields.size) {
     const current = await readHousehold(tx, txCtx, id);
@@ -106,7 +105,7 @@ function split(
 }
 
 /** The changes against the form version the device used (only the answers given: see validate.ts `partial`). */
-async function validateChanges(tx: Db, item: PushItem, at: string): Promise<void> {
+function validateChanges(lookups: PushLookups, item: PushItem, at: string): void {
   const changes = item.changes ?? {};
   const errors: FieldError[] = [];
   const form = item.form;
@@ -114,16 +113,16 @@ async function validateChanges(tx: Db, item: PushItem, at: string): Promise<void
   if (changes.household) {
     const { household_type, address, area_code, location, attributes } = changes.household;
     const data = dropNulls({ household_type, address, area_code, location, attributes });
-    errors.push(...(await validateSubmission(tx, form, data, { partial: true, at: `${at}.changes.household`, formAt })));
+    errors.push(...lookups.validate(form, data, { partial: true, at: `${at}.changes.household`, formAt }));
   }
   for (const [j, p] of (changes.persons ?? []).entries()) {
     const prefix = 'x.members[0].person';
-    const found = await validateSubmission(tx, form, { members: [{ person: dropNulls(p.changes as Record<string, unknown>) }] }, { partial: true, at: 'x', formAt });
+    const found = lookups.validate(form, { members: [{ person: dropNulls(p.changes as Record<string, unknown>) }] }, { partial: true, at: 'x', formAt });
     errors.push(...found.map((e) => ({ ...e, field: e.field.startsWith(prefix) ? `${at}.changes.persons[${j}].changes${e.field.slice(prefix.length)}` : e.field === formAt ? e.field : `${at}.changes.persons[${j}]` })));
   }
   for (const [j, member] of (changes.add_members ?? []).entries()) {
     // a new member is a whole answer: checked in full, but only what concerns the member (the rest is not in the change)
-    const found = await validateSubmission(tx, form, { members: [member] }, { at: 'x', formAt });
+    const found = lookups.validate(form, { members: [member] }, { at: 'x', formAt });
     for (const e of found) {
       if (e.field === formAt) errors.push(e);
       else if (e.field.startsWith('x.members[0]')) errors.push({ ...e, field: `${at}.changes.add_members[${j}]${e.field.slice('x.members[0]'.length)}` });

@@ -1,5 +1,5 @@
-// SQL for the submissions received: one row per client UUID, claimed in the transaction of the item's writes, with
-// the answer given the first time (sealed: field errors can quote identifiers).
+// SQL for the submissions received: one row per client UUID, claimed in the transaction of the item's writes (a
+// push's chunk), with the answer given the first time (sealed: field errors can quote identifiers).
 import type { Db } from '../db/index.js';
 import type { Secrets } from '../keys/secrets.js';
 import type { ItemResult, PushItem } from './types.js';
@@ -17,33 +17,62 @@ export interface SubmissionRow {
 
 const sealedAs = (clientId: string) => `sync_submission:${clientId}`;
 
+/** A client UUID as the database gives it back (uuids are compared in lower case). */
+export const clientKey = (clientId: string) => clientId.toLowerCase();
+
+export interface Claim {
+  item: PushItem;
+  itemHash: string;
+}
+
 export const submissionStore = {
-  /** Claims the client UUID; false when a submission holds it already (a concurrent one waits for it to commit). */
-  async claim(db: Db, principalId: string, deviceId: string, item: PushItem, itemHash: string): Promise<boolean> {
-    const rows = await db.query(
+  /**
+   * Claims the client UUIDs of a chunk in one statement; answers the ones claimed now (lower case). Those another
+   * submission holds are left out; one held by an uncommitted push waits for it. Claimed in UUID order, so two
+   * pushes overlapping in any order always wait for each other the same way round (never a deadlock).
+   */
+  async claim(db: Db, principalId: string, deviceId: string, claims: readonly Claim[]): Promise<Set<string>> {
+    if (claims.length === 0) return new Set();
+    const rows = claims.map(({ item, itemHash }) => ({
+      client_id: clientKey(item.client_id), principal_id: principalId, device_id: deviceId, captured_at: item.captured_at, kind: item.kind,
+      form_id: item.form.id, form_version: item.form.version, household_id: item.household_id ?? null, base_version: item.base_version ?? null,
+      item_hash: itemHash, attachments: item.attachments ?? [],
+    }));
+    const claimed = await db.query<{ client_id: string }>(
       `insert into sync_submission (client_id, principal_id, device_id, captured_at, kind, form_id, form_version, household_id,
          base_version, item_hash, outcome, result_sealed, attachments)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'rejected', '', $11)
+       select client_id, principal_id, device_id, captured_at, kind, form_id, form_version, household_id, base_version, item_hash,
+         'rejected', '', attachments
+       from jsonb_to_recordset($1::jsonb) as t(client_id uuid, principal_id text, device_id text, captured_at timestamptz, kind text,
+         form_id text, form_version integer, household_id uuid, base_version integer, item_hash text, attachments jsonb)
+       order by client_id
        on conflict do nothing returning client_id`,
-      [
-        item.client_id, principalId, deviceId, item.captured_at, item.kind, item.form.id, item.form.version,
-        item.household_id ?? null, item.base_version ?? null, itemHash, JSON.stringify(item.attachments ?? []),
-      ],
+      [JSON.stringify(rows)],
     );
-    return rows.length > 0;
+    return new Set(claimed.map((r) => r.client_id));
   },
 
-  async record(db: Db, secrets: Secrets, result: ItemResult): Promise<void> {
+  /** Stores the answers of a chunk's claimed items (in the chunk's transaction). */
+  async record(db: Db, secrets: Secrets, results: readonly ItemResult[]): Promise<void> {
+    if (results.length === 0) return;
+    const rows = results.map((r) => ({
+      client_id: clientKey(r.client_id), outcome: r.status, result_sealed: secrets.seal(JSON.stringify(r), sealedAs(clientKey(r.client_id))),
+      case_id: r.case_id ?? null, household_id: r.household_id ?? null,
+    }));
     await db.query(
-      `update sync_submission set outcome = $2, result_sealed = $3, case_id = $4, household_id = coalesce($5, household_id)
-       where client_id = $1`,
-      [result.client_id, result.status, secrets.seal(JSON.stringify(result), sealedAs(result.client_id)), result.case_id ?? null, result.household_id ?? null],
+      `update sync_submission s set outcome = t.outcome, result_sealed = t.result_sealed, case_id = t.case_id,
+         household_id = coalesce(t.household_id, s.household_id)
+       from jsonb_to_recordset($1::jsonb) as t(client_id uuid, outcome text, result_sealed text, case_id uuid, household_id uuid)
+       where s.client_id = t.client_id`,
+      [JSON.stringify(rows)],
     );
   },
 
-  async byClientId(db: Db, clientId: string): Promise<SubmissionRow | undefined> {
-    const [row] = await db.query<SubmissionRow>('select * from sync_submission where client_id = $1', [clientId]);
-    return row;
+  /** The submissions holding these client UUIDs, by lower-case UUID. */
+  async byClientIds(db: Db, clientIds: readonly string[]): Promise<Map<string, SubmissionRow>> {
+    if (clientIds.length === 0) return new Map();
+    const rows = await db.query<SubmissionRow>('select * from sync_submission where client_id = any($1::uuid[])', [[...new Set(clientIds.map(clientKey))]]);
+    return new Map(rows.map((r) => [clientKey(r.client_id), r]));
   },
 
   openResult(secrets: Secrets, row: SubmissionRow): ItemResult {

@@ -29,6 +29,13 @@ export interface SubmitOptions {
    * are named next to it ('body.items[3].household' -> 'body.items[3].proxy.name').
    */
   at?: string;
+  /**
+   * Looked up once by a batch caller (the sync push) for all its items: the area codes the caller may register in
+   * (among those of the batch), and false when no case holds the clientRef (no lookup per item; the insert's own
+   * guard still answers a concurrent one).
+   */
+  usableAreas?: ReadonlySet<string>;
+  earlierCase?: false;
 }
 
 /**
@@ -38,11 +45,11 @@ export interface SubmitOptions {
  */
 export async function submitRegistration(ctx: Ctx, tx: Db, submission: Submission, options: SubmitOptions = {}): Promise<SubmitResult> {
   const at = options.at ?? 'body.household';
-  if (submission.clientRef) {
+  if (submission.clientRef && options.earlierCase !== false) {
     const earlier = await caseStore.byClientRef(tx, 'registration', submission.clientRef);
     if (earlier) return replay(ctx, earlier);
   }
-  const errors = await submissionErrors(ctx, tx, submission, at);
+  const errors = await submissionErrors(ctx, tx, submission, at, options.usableAreas);
   if (errors.length) throw unprocessable('registration.invalid', errors, 'The registration cannot be accepted as given.');
 
   const id = uuidv7();
@@ -102,13 +109,13 @@ function replay(ctx: Ctx, row: CaseRow): SubmitResult {
 }
 
 /** What the registry would refuse whatever the checks say, checked now so the submitter hears it at once. */
-async function submissionErrors(ctx: Ctx, tx: Db, s: Submission, hAt: string): Promise<FieldError[]> {
+async function submissionErrors(ctx: Ctx, tx: Db, s: Submission, hAt: string, known?: ReadonlySet<string>): Promise<FieldError[]> {
   const h = s.household;
   const errors: FieldError[] = [];
   if (!h || typeof h.area_code !== 'string' || !Array.isArray(h.members)) {
     return [{ field: hAt, message: 'a household with area_code and members is required' }];
   }
-  const usable = await householdStore.usableAreas(tx, [h.area_code], scopeParam(ctx.principal));
+  const usable = known ?? (await householdStore.usableAreas(tx, [h.area_code], scopeParam(ctx.principal)));
   if (!usable.has(h.area_code)) errors.push({ field: `${hAt}.area_code`, message: `${h.area_code} is not a known admin area you may register in` });
   const heads = h.members.filter((m) => m.relationship === HEAD).length;
   if (heads !== 1) errors.push({ field: `${hAt}.members`, message: `exactly one member must be the head (relationship ${HEAD}); found ${heads}` });

@@ -1,60 +1,27 @@
 // Resume after a kill: the hub (a real process) is killed -9 in the middle of a pull, after some deaths were
 // applied and while the next page hangs. After a restart the next pull starts at the cursor that committed with the
 // last applied death: it applies the rest, and nothing twice.
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import civilRegistry from '../../../connectors/civil-registry/index.js';
 import type { FhirSimulator } from '../../../connectors/civil-registry/simulator.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/databases.js';
-import { startHubProcess, type HubProcess } from '../../helpers/hub-process.js';
-import { copyPgliteTemplate } from '../../helpers/pglite-template.js';
+import { callHub as call, childHubStorage, killHard, runConnectorJob, stopGracefully, waitUntil as until, type ChildHubStorage } from '../../helpers/child-hub.js';
+import { startHubProcess } from '../../helpers/hub-process.js';
 import { uin } from '../../helpers/registry-data.js';
 import { dbEngines } from '../../helpers/services.js';
-import { sleep } from '../gis/connector-hub.js';
 
 describe.each(dbEngines())('a civil registry pull killed midway on %s', (engine) => {
-  let dataDir: string;
-  let database: TestDatabase;
+  let storage: ChildHubStorage;
   let sim: FhirSimulator;
   beforeEach(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'srhub-p3-kill-'));
-    database = await createTestDatabase(engine);
-    // a copy of the run's migrated template: creating PGlite from nothing costs the child process most of a minute
-    if (engine === 'pglite') await copyPgliteTemplate(path.join(dataDir, 'pglite'));
+    storage = await childHubStorage(engine);
     sim = (await civilRegistry.simulator!.start({})) as FhirSimulator;
   });
   afterEach(async () => {
     await sim.stop();
-    await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
+    await storage.drop();
   });
 
-  const call = async (hub: HubProcess, method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${hub.url}${url}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: res.status, body: await res.json().catch(() => undefined) };
-  };
-  const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, explain?: () => Promise<string>): Promise<T> => {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > end) throw new Error(`gave up waiting for ${what}${explain ? `: ${await explain()}` : ''}`);
-      await sleep(250);
-    }
-  };
-
   it('resumes from the cursor that committed with the last applied change', async () => {
-    const env: Record<string, string> = {
-      SRHUB_DATA_DIR: dataDir,
-      SRHUB_AUTH: 'off',
-      SRHUB_EGRESS_ALLOW: 'loopback',
-      // the test polls the hub from this one address faster than the default per-address limit allows
-      SRHUB_RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
-      SRHUB_MASTER_KEY: randomBytes(32).toString('base64'),
-      ...(database.url ? { DATABASE_URL: database.url } : {}),
-    };
+    const { env } = storage;
     const first = await startHubProcess([], env);
     const spouses: { id: string; uin: string }[] = [];
     try {
@@ -87,20 +54,14 @@ describe.each(dbEngines())('a civil registry pull killed midway on %s', (engine)
       }, 60_000, async () => JSON.stringify((await call(first, 'GET', '/api/v1/connectors/civil-registry/runs')).body) + first.output());
       await until('the third page to be asked for (it hangs)', async () => (sim.requests.search >= 3 ? true : undefined));
     } finally {
-      first.child.kill('SIGKILL');
-      await first.exited;
+      await killHard(first);
     }
 
     sim.behave({ mode: 'normal', delayMs: 0 });
     const second = await startHubProcess([], env);
     try {
       expect((await call(second, 'GET', `/api/v1/persons/${spouses[2].id}`)).body.death_date).toBeNull();
-      const queued = await call(second, 'POST', '/api/v1/connectors/civil-registry/runs', { job: 'pull' });
-      expect(queued.status).toBe(202);
-      const run = await until('the pull to finish', async () => {
-        const r = await call(second, 'GET', `/api/v1/connectors/civil-registry/runs/${queued.body.id}`);
-        return ['succeeded', 'failed', 'partial'].includes(r.body.status) ? r.body : undefined;
-      });
+      const run = await runConnectorJob(second, 'civil-registry', 'pull');
       expect(run.status).toBe('succeeded');
       // only the third death: the first two are behind the cursor, not even fetched as duplicates
       expect(run.counts['death.applied']).toBe(1);
@@ -111,8 +72,7 @@ describe.each(dbEngines())('a civil registry pull killed midway on %s', (engine)
         expect(history.filter((h: { changes: Record<string, unknown> }) => 'death_date' in h.changes)).toHaveLength(1);
       }
     } finally {
-      second.child.kill('SIGTERM');
-      await second.exited;
+      await stopGracefully(second);
     }
   }, 240_000);
 });

@@ -83,7 +83,7 @@ export async function injectDuplicates(ctx: Ctx, count: number, seed: number, di
      order by md5(concat_ws('|', p.given_name, p.family_name, p.birth_date, $1::text)), p.id limit $2`,
     [String(seed), count],
   );
-  const known: KnownDuplicate[] = [];
+  const planned: { originalId: string; corruptions: string[]; household: HouseholdInput }[] = [];
   for (const [n, o] of originals.entries()) {
     const main = CORRUPTIONS[n % CORRUPTIONS.length];
     const corruptions: string[] = [main];
@@ -116,17 +116,29 @@ export async function injectDuplicates(ctx: Ctx, count: number, seed: number, di
       area_code: moved ? rng.pick(districts.filter((d) => d !== o.area_code)) : o.area_code,
       members: [{ relationship: 'SELF', person }],
     };
-    const duplicateId = await registerOne(ctx, household);
-    known.push({ originalId: o.id, duplicateId, corruptions });
+    planned.push({ originalId: o.id, corruptions, household });
+  }
+  // registered a few hundred per transaction (the draws above are done: batching cannot change the data)
+  const known: KnownDuplicate[] = [];
+  for (let i = 0; i < planned.length; i += REGISTER_BATCH) {
+    const batch = planned.slice(i, i + REGISTER_BATCH);
+    const heads = await registerBatch(ctx, batch.map((p) => p.household));
+    batch.forEach((p, j) => known.push({ originalId: p.originalId, duplicateId: heads[j], corruptions: p.corruptions }));
   }
   return known;
 }
 
-async function registerOne(ctx: Ctx, household: HouseholdInput): Promise<string> {
+const REGISTER_BATCH = 500;
+
+/** Registers the households in one transaction; returns their heads' ids, in order. */
+async function registerBatch(ctx: Ctx, households: HouseholdInput[]): Promise<string[]> {
   return ctx.db.transaction(async (tx: Db) => {
-    const result = await registerHouseholds(tx, ctx, [household], { defaultChannel: 'in_person', at: () => 'body', skipInvalid: false });
+    const result = await registerHouseholds(tx, ctx, households, { defaultChannel: 'in_person', at: (i) => `households[${i}]`, skipInvalid: false });
     if (result.errors.length) throw new Error(`duplicate refused: ${JSON.stringify(result.errors)}`);
-    const [row] = await tx.query<{ head_person_id: string }>('select head_person_id from household where id = $1', [result.created[0].id]);
-    return row.head_person_id;
+    const ids: string[] = [];
+    for (const c of result.created) ids[c.index] = c.id;
+    const rows = await tx.query<{ id: string; head_person_id: string }>('select id, head_person_id from household where id = any($1::uuid[])', [ids]);
+    const heads = new Map(rows.map((r) => [r.id, r.head_person_id]));
+    return ids.map((id) => heads.get(id)!);
   });
 }

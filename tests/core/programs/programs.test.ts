@@ -1,6 +1,9 @@
 // Programs: eligibility materialised on activation (rules, ranking lowest score first, quota, budget) equal to a JS
 // reference; events for every change; the eligible list area-scoped, paged, audited and exportable as CSV; one
-// household's eligibility with the reason for each rule; rule changes and registry changes followed.
+// household's eligibility with the reason for each rule; rule changes and registry changes followed; quota programs
+// recomputed once per settled burst of changes (debounced), equal to a full recompute.
+import { refreshEligibility } from '../../../core/programs/eligibility.js';
+import { recomputeDirtyPrograms } from '../../../core/programs/recompute.js';
 import { dbEngines } from '../../helpers/services.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 import { featuresOf, MODEL_V1, referenceScore, registerSmallSet, type Registered } from '../assessment/fixtures.js';
@@ -14,7 +17,8 @@ describe.each(dbEngines())('programs and eligibility on %s', (db) => {
   let ranked: (Registered & { score: number })[];
 
   beforeAll(async () => {
-    t = await startTestHub({ db, env: { SRHUB_AUTH: 'on' } });
+    // quota programs wait for an explicit recompute here (the debounce test decides when)
+    t = await startTestHub({ db, env: { SRHUB_AUTH: 'on', SRHUB_ELIGIBILITY_SETTLE_MS: '3600000', SRHUB_ELIGIBILITY_MAX_DELAY_MS: '3600000' } });
     admin = (await t.as(['administrator'])).headers;
     for (const region of ['AM-R1', 'AM-R2']) {
       await t.post('/api/v1/admin-areas', { code: region, name: region }, { headers: admin });
@@ -163,5 +167,50 @@ describe.each(dbEngines())('programs and eligibility on %s', (db) => {
     const last = (await events(program.id)).slice(-want.length);
     expect(last.map((e) => e.eligible)).toEqual(want.map(() => false));
     expect((await t.post(`/api/v1/programs/${program.id}/activate`, undefined, { headers: admin })).status).toBe(409);
+  });
+
+  it('recomputes a quota program once after a burst of changed households, with the result of a full recompute', async () => {
+    const program = await create({ code: 'ranked', name: 'Ranked', model_id: modelId, rules: [], max_households: 3, benefit_per_member: 10 });
+    const rows = async () =>
+      t.hub.db.query<{ household_id: string; eligible: boolean; score: number; cost: number }>(
+        'select household_id, eligible, score, cost from household_eligibility where program_id = $1 order by household_id', [program.id]);
+    const marks = async () => (await t.hub.db.query<{ n: number }>('select count(*)::int as n from program_eligibility_dirty where program_id = $1', [program.id]))[0].n;
+    const before = await rows();
+    const eligibleBefore = before.filter((r) => r.eligible).map((r) => r.household_id);
+    expect(eligibleBefore).toHaveLength(3);
+    const eventsBefore = (await events(program.id)).length;
+
+    // the three eligible households get much richer (rooms), a fourth changes too: four outbox batches
+    const changed = [...eligibleBefore, households.find((h) => !eligibleBefore.includes(h.id))!.id];
+    for (const id of changed) {
+      const read = (await t.get(`/api/v1/households/${id}`, { headers: admin })).body;
+      const rooms = eligibleBefore.includes(id) ? 30 : 2;
+      expect((await t.patch(`/api/v1/households/${id}`, { attributes: { ...read.attributes, rooms } }, { headers: admin, ifMatch: read.version })).status).toBe(200);
+      await t.hub.outbox.drain();
+    }
+    // scores followed at once; the quota program only waits, marked once per batch
+    expect(await marks()).toBeGreaterThanOrEqual(changed.length);
+    expect(await rows()).toEqual(before);
+    expect(await recomputeDirtyPrograms(t.hub.db, { settleMs: 3_600_000, maxDelayMs: 3_600_000 })).toEqual([]);
+
+    // settled (no change for settleMs = 0): one recompute for the whole burst, then nothing left to do
+    const recomputed = await recomputeDirtyPrograms(t.hub.db, { settleMs: 0, maxDelayMs: 3_600_000 });
+    expect(recomputed.filter((id) => id === program.id)).toEqual([program.id]);
+    expect(await marks()).toBe(0);
+    expect(await t.hub.assessment.recomputeEligibility(true)).not.toContain(program.id);
+
+    // the ranking over the new scores, computed here: the three lowest scores
+    const scores = await t.hub.db.query<{ household_id: string; score: number }>(
+      'select household_id, score from household_score where model_id = $1 order by score, household_id', [modelId]);
+    const after = await rows();
+    expect(after.filter((r) => r.eligible).map((r) => r.household_id).sort()).toEqual(scores.slice(0, 3).map((s) => s.household_id).sort());
+    expect(after.filter((r) => r.eligible).map((r) => r.household_id)).not.toEqual(eligibleBefore);
+    // one event per household whose eligibility changed
+    const moved = after.filter((r) => r.eligible !== before.find((b) => b.household_id === r.household_id)?.eligible).map((r) => r.household_id).sort();
+    expect((await events(program.id)).slice(eventsBefore).map((e) => e.household_id).sort()).toEqual(moved);
+
+    // a full recompute now changes nothing and emits nothing
+    expect(await t.hub.db.transaction((tx) => refreshEligibility(tx, program.id, null))).toBe(0);
+    expect(await rows()).toEqual(after);
   });
 });

@@ -1,6 +1,8 @@
 // Simulations: baseline vs scenario totals, deltas (how many, where, who), groups and fairness shares equal a
 // reference computed here in JS over the small set; live data never changes; results are stored, listed, compared;
-// the caller's areas bound what is simulated and shown.
+// the caller's areas bound what is simulated and shown. The API is asynchronous: POST answers 202 with a Location and a
+// queued simulation, a background worker computes it exactly once (an interrupted one is taken again).
+import { claimSimulation, computeClaimed, MAX_ATTEMPTS, startSimulationWorker } from '../../../core/simulation/worker.js';
 import { dbEngines } from '../../helpers/services.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 import { featuresOf, MODEL_V1, referenceScore, registerSmallSet, type Registered, type TestModel } from '../assessment/fixtures.js';
@@ -74,9 +76,25 @@ describe.each(dbEngines())('policy simulation on %s', (db) => {
     programId = program.body.id;
     await t.post(`/api/v1/programs/${programId}/activate`, undefined, { headers: admin });
     await t.hub.outbox.drain();
+    // the hub's own worker stops: each test computes with settle() (or a worker of its own) at the moment it chooses
+    await t.hub.simulations.stop();
     // registering the set through the API takes a while on a busy machine
   }, 180_000);
   afterAll(() => t.stop());
+
+  /** POST: 202, a Location, status queued and no result yet; then the worker runs and the Location shows it done. */
+  const simulateNow = async (body: Record<string, unknown>, headers: Record<string, string>) => {
+    const accepted = await t.post('/api/v1/simulations', body, { headers });
+    expect(accepted.status).toBe(202);
+    expect(accepted.headers.get('location')).toBe(`/api/v1/simulations/${accepted.body.id}`);
+    expect(accepted.body).toMatchObject({ status: 'queued', result: null, error: null, finished_at: null });
+    await t.hub.simulations.settle();
+    const done = await t.get(accepted.headers.get('location')!, { headers });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ id: accepted.body.id, status: 'done', error: null });
+    return done;
+  };
+  const countOf = async (sql: string, params: unknown[] = []) => (await t.hub.db.query<{ n: number }>(sql, params))[0].n;
 
   const changes = async (id: string, headers: Record<string, string>) => {
     const res = await t.get(`/api/v1/simulations/${id}/changes?limit=500`, { headers });
@@ -93,8 +111,7 @@ describe.each(dbEngines())('policy simulation on %s', (db) => {
     });
     const before = await live();
 
-    const res = await t.post('/api/v1/simulations', { name: 'Higher line, dependants only', program_id: programId, scenario: scenarioBody, group_level: 0 }, { headers: policymaker });
-    expect(res.status).toBe(201);
+    const res = await simulateNow({ name: 'Higher line, dependants only', program_id: programId, scenario: scenarioBody, group_level: 0 }, policymaker);
     const { result } = res.body;
 
     const base = eligibleUnder(households, baseline);
@@ -156,8 +173,7 @@ describe.each(dbEngines())('policy simulation on %s', (db) => {
   it('keeps what the caller may see: a policymaker limited to AM-R1 simulates AM-R1 only, and nothing beyond', async () => {
     const limited = (await t.as(['policymaker'], ['AM-R1'])).headers;
     expect((await t.post('/api/v1/simulations', { name: 'x', program_id: programId, scenario: {}, areas: ['AM-R2'] }, { headers: limited })).status).toBe(403);
-    const res = await t.post('/api/v1/simulations', { name: 'R1', program_id: programId, scenario: scenarioBody }, { headers: limited });
-    expect(res.status).toBe(201);
+    const res = await simulateNow({ name: 'R1', program_id: programId, scenario: scenarioBody }, limited);
     expect(res.body.areas).toEqual(['AM-R1']);
     const r1 = households.filter((h) => h.area.startsWith('AM-R1'));
     const base = eligibleUnder(r1, baseline);
@@ -174,8 +190,8 @@ describe.each(dbEngines())('policy simulation on %s', (db) => {
   });
 
   it('stores simulations: read back unchanged, listed newest first, compared side by side', async () => {
-    const a = (await t.post('/api/v1/simulations', { name: 'A', program_id: programId, scenario: { benefit_per_household: 50 } }, { headers: policymaker })).body;
-    const b = (await t.post('/api/v1/simulations', { name: 'B', program_id: programId, scenario: scenarioBody }, { headers: policymaker })).body;
+    const a = (await simulateNow({ name: 'A', program_id: programId, scenario: { benefit_per_household: 50 } }, policymaker)).body;
+    const b = (await simulateNow({ name: 'B', program_id: programId, scenario: scenarioBody }, policymaker)).body;
     expect((await t.get(`/api/v1/simulations/${a.id}`, { headers: policymaker })).body).toEqual(a);
     // nothing but the benefit changes: nobody moves, the cost follows the amounts
     expect(a.result.delta).toMatchObject({ households: 0, newly_included: { households: 0 }, newly_excluded: { households: 0 } });
@@ -206,5 +222,71 @@ describe.each(dbEngines())('policy simulation on %s', (db) => {
     expect(rule.status).toBe(422);
     expect(rule.body.errors).toEqual([{ field: 'body.scenario.rules[0].expression', message: 'column 18: unexpected character ";"' }]);
     expect((await t.hub.db.query<{ n: number }>('select count(*)::int as n from simulation'))[0].n).toBe(before);
+  });
+
+  it('queues: nothing to compare or list before it is done; the hub\'s worker computes it without being asked', async () => {
+    const queued = await t.post('/api/v1/simulations', { name: 'later', program_id: programId, scenario: scenarioBody }, { headers: policymaker });
+    expect(queued.status).toBe(202);
+    const location = queued.headers.get('location')!;
+    expect((await t.get(location, { headers: policymaker })).body).toMatchObject({ status: 'queued', result: null });
+    const done = (await simulateNow({ name: 'done', program_id: programId, scenario: {} }, policymaker)).body;
+    // settle() above computed the earlier one too; a fresh one stays queued for the worker started below
+    const waiting = (await t.post('/api/v1/simulations', { name: 'waiting', program_id: programId, scenario: scenarioBody }, { headers: policymaker })).body;
+    expect((await t.get(`/api/v1/simulations/${waiting.id}/changes`, { headers: policymaker })).status).toBe(409);
+    const compared = await t.get(`/api/v1/simulations/compare?a=${done.id}&b=${waiting.id}`, { headers: policymaker });
+    expect(compared.status).toBe(409);
+    expect(compared.body.code).toBe('simulation.not_done');
+
+    const worker = startSimulationWorker({ db: t.hub.db, log: t.hub.log, bus: t.hub.bus }, { pollMs: 50 });
+    try {
+      let status = 'queued';
+      for (let i = 0; i < 600 && status !== 'done'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = (await t.get(`/api/v1/simulations/${waiting.id}`, { headers: policymaker })).body.status;
+      }
+      expect(status).toBe('done');
+    } finally {
+      await worker.stop();
+    }
+    const first = (await t.get(location, { headers: policymaker })).body;
+    const second = (await t.get(`/api/v1/simulations/${waiting.id}`, { headers: policymaker })).body;
+    // the same scenario over the same data: the same result, whichever path computed it
+    expect(second.result).toEqual(first.result);
+  }, 60_000);
+
+  it('takes an interrupted simulation again and stores it once; a claim overtaken after its lease writes nothing', async () => {
+    const queued = (await t.post('/api/v1/simulations', { name: 'interrupted', program_id: programId, scenario: scenarioBody }, { headers: policymaker })).body;
+    // an instance claims it and dies before computing (a lease of 1 ms runs out at once)
+    const lost = await claimSimulation(t.hub.db, 1);
+    expect(lost).toMatchObject({ id: queued.id, attempts: 1 });
+    expect((await t.get(`/api/v1/simulations/${queued.id}`, { headers: policymaker })).body.status).toBe('running');
+    await new Promise((r) => setTimeout(r, 20));
+    // another instance takes it; two claiming at once get it once
+    const claims = await Promise.all([claimSimulation(t.hub.db), claimSimulation(t.hub.db)]);
+    const taken = claims.filter((c) => c !== undefined);
+    expect(taken).toHaveLength(1);
+    expect(taken[0]).toMatchObject({ id: queued.id, attempts: 2 });
+    // the overtaken claim comes back to life: it may not write
+    expect(await computeClaimed(t.hub.db, lost!)).toBe(false);
+    expect(await computeClaimed(t.hub.db, taken[0]!)).toBe(true);
+    // and the same claim twice does not write twice
+    expect(await computeClaimed(t.hub.db, taken[0]!)).toBe(false);
+    const done = (await t.get(`/api/v1/simulations/${queued.id}`, { headers: policymaker })).body;
+    expect(done.status).toBe('done');
+    const stored = await countOf('select count(*)::int as n from simulation_change where simulation_id = $1', [queued.id]);
+    expect(stored).toBe(done.result.delta.newly_included.households + done.result.delta.newly_excluded.households);
+    expect(stored).toBeGreaterThan(0);
+  });
+
+  it('retries a failing simulation and marks it failed after the last attempt, with nothing stored', async () => {
+    const queued = (await t.post('/api/v1/simulations', { name: 'poisoned', program_id: programId, scenario: scenarioBody }, { headers: policymaker })).body;
+    // a plan the compiler refuses (a request cannot make one: it is checked at POST)
+    await t.hub.db.query(`update simulation set plan = jsonb_set(plan, '{scenario,policy,rules}', '[{"name":"x","expression":"(("}]') where id = $1`, [queued.id]);
+    await t.hub.simulations.settle();
+    const failed = (await t.get(`/api/v1/simulations/${queued.id}`, { headers: policymaker })).body;
+    expect(failed).toMatchObject({ status: 'failed', result: null, error: 'the simulation could not be computed' });
+    expect(await countOf('select attempts as n from simulation where id = $1', [queued.id])).toBe(MAX_ATTEMPTS);
+    expect(await countOf('select count(*)::int as n from simulation_change where simulation_id = $1', [queued.id])).toBe(0);
+    expect((await t.get(`/api/v1/simulations/${queued.id}/changes`, { headers: policymaker })).status).toBe(409);
   });
 });

@@ -1,0 +1,255 @@
+// The benchmark harness (issue 10): one scratch PostgreSQL database per run, populated through the API, shared by
+// every measurement; the hub runs as its own process on it with Redis, and the load comes from this process
+// (autocannon). Prints a table (each figure beside the team's target) and writes JSON with the machine, the versions
+// and the exact command to bench/results/.
+//   npm run bench                                   quick: 100,000 persons
+//   npm run bench -- --persons 1000000              full run
+// Options: --seconds per load case (5 quick, 10 full), --concurrency (1,16,64), --seed (7), --keep (leave the
+// database), --out (folder for the JSON). BENCH_POSTGRES_URL names the server (default the local one); REDIS_URL Redis.
+// What each figure measures: docs/benchmarks.md.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createAgreement, publishAgreement } from '../consent/agreements.js';
+import { DATA_CATEGORIES } from '../consent/categories.js';
+import { createClient } from '../core/auth/clients.js';
+import { createUser } from '../core/auth/users.js';
+import { scopesOf } from '../core/auth/roles.js';
+import { issueAccessToken } from '../core/auth/tokens.js';
+import { createSecrets } from '../core/keys/secrets.js';
+import { createLogger } from '../core/log.js';
+import { openIdentifier } from '../core/registry/persons/sealing.js';
+import { createCountryAreas } from '../core/seed/country.js';
+import { systemContext, type Ctx } from '../core/server/context.js';
+import { SYSTEM_PRINCIPAL } from '../core/server/principal.js';
+import { HUB_ENV, measureSearch, prepareDciClient, searchCriteria } from './dci-http.js';
+import { bulkRegister, forEach, load, rawCopy, syncPush, type LoadResult } from './harness/api-load.js';
+import { startServerProcess, type ServerProcess } from './harness/hub-process.js';
+import { machine, met, printTable, versions, type Measurement } from './harness/report.js';
+import { openScratchDb } from './scratch-db.js';
+
+const READER = 'bench-reader';
+const READ_PURPOSE = 'BENCH-READ';
+const JOBS = ['scoring', 'eligibility', 'simulation', 'coverage', 'dedup'] as const;
+const TSX = ['--import', 'tsx'];
+
+const { values } = parseArgs({
+  options: {
+    persons: { type: 'string', default: '100000' },
+    seconds: { type: 'string' },
+    concurrency: { type: 'string', default: '1,16,64' },
+    seed: { type: 'string', default: '7' },
+    keep: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/results' },
+  },
+});
+const persons = Number(values.persons);
+const seconds = Number(values.seconds ?? (persons >= 1_000_000 ? 10 : 5));
+const concurrencies = values.concurrency!.split(',').map(Number);
+if (!Number.isInteger(persons) || persons < 100) throw new Error('--persons takes a whole number of at least 100');
+if (!(seconds > 0) || concurrencies.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('--seconds and --concurrency take positive numbers');
+const argv = process.argv.slice(2).join(' ');
+const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${argv ? ` -- ${argv}` : ''}` : `npx tsx bench/run.ts ${argv}`.trim();
+
+const measurements: Measurement[] = [];
+const runStarted = Date.now();
+const elapsed = () => `[${((Date.now() - runStarted) / 1000).toFixed(0)} s]`;
+const add = (m: Measurement) => {
+  measurements.push(m);
+  console.log(`${elapsed()}   ${m.label}: ${m.value} ${m.unit}${m.note ? ` (${m.note})` : ''}`);
+};
+const loadNote = (r: LoadResult) => `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.requests} requests${r.errors + r.non2xx ? `, ${r.errors} errors, ${r.non2xx} non-2xx` : ''}`;
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const scratch = await openScratchDb('run');
+  const { db, config, masterKey } = scratch;
+  const ctx = systemContext(config, db, createSecrets(masterKey), createLogger('warn'), SYSTEM_PRINCIPAL);
+  const env: NodeJS.ProcessEnv = {
+    ...HUB_ENV,
+    DATABASE_URL: config.databaseUrl,
+    SRHUB_MASTER_KEY: masterKey.toString('base64'),
+    REDIS_URL: redisUrl,
+    SRHUB_REDIS_PREFIX: `${scratch.name}:`,
+  };
+  const children: ServerProcess[] = [];
+  let ok = false;
+  try {
+    const about = { machine: machine(), versions: await versions(db, redisUrl) };
+    console.log(`srhub benchmark: ${persons.toLocaleString('en-US')} persons, database ${scratch.name}; ${command}`);
+    await createCountryAreas(db);
+    const tokens = await prepareCallers(ctx);
+
+    const hub = await startServerProcess(['bin/srhub.js', 'serve'], env);
+    children.push(hub);
+    await registration(hub, tokens.admin, ctx, config.databaseUrl!);
+    const peakAfterRegistration = hub.peakRssMiB();
+    hub.resetWindow();
+    await dciSearch(hub, tokens.dci, ctx, env);
+    const personIds = await consentAndReads(hub, tokens, ctx);
+    await sync(hub, tokens.admin);
+    add({
+      key: 'memory.hub_peak_mib', label: 'hub memory, peak RSS under load', value: hub.peakRssMiB(), unit: 'MiB', target: { op: '<', value: 512 },
+      note: `${hub.windowPeakMiB()} MiB during searches, reads and sync; ${peakAfterRegistration} MiB by the end of bulk registration`,
+      detail: { underSearchLoadMiB: hub.windowPeakMiB(), duringRegistrationMiB: peakAfterRegistration },
+    });
+    await hub.stop();
+    children.pop();
+    await heavyJobs(env);
+
+    console.log('');
+    console.log(`srhub benchmark, ${persons.toLocaleString('en-US')} persons (${personIds} with consents); targets are the team's for the full run (1,000,000 persons, 2 cores)`);
+    printTable(measurements);
+    const report = {
+      benchmark: 'srhub',
+      command,
+      at: startedAt.toISOString(),
+      seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+      persons,
+      options: { seconds, concurrency: concurrencies, seed: Number(values.seed) },
+      ...about,
+      results: measurements.map((m) => ({ ...m, met: met(m) })),
+    };
+    await mkdir(values.out!, { recursive: true });
+    const file = path.join(values.out!, `bench-${persons}-${report.at.replace(/[:.]/g, '-')}.json`);
+    await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+    console.log(`written to ${file}`);
+    ok = true;
+  } finally {
+    for (const child of children) await child.stop();
+    await ctx.audit.stop();
+    await scratch.close(Boolean(values.keep)).catch((err) => console.error(`could not drop ${scratch.name}: ${err}`));
+    if (!ok) process.exitCode = 1;
+  }
+}
+
+/** Access tokens signed with the database's keys: an administrator (staff), the DCI client, a client reading by consent. */
+async function prepareCallers(ctx: Ctx): Promise<{ admin: string; dci: string; reader: string; agreementId: string }> {
+  const token = async (sub: string, roles: string[]) =>
+    (await issueAccessToken(ctx.keys, { ...ctx.config, tokenTtlSeconds: 6 * 3600 }, { sub, roles, scopes: await scopesOf(ctx.db, roles), areas: null })).access_token;
+  await createUser(ctx.db, { username: 'bench-admin', roles: ['administrator'], password: randomBytes(18).toString('base64url') }, 'bench');
+  await createClient(ctx.db, { client_id: READER, name: 'Benchmark reader', roles: ['program_officer'], areas: null }, 'bench');
+  const agreement = await createAgreement(ctx, {
+    code: 'bench-read', purpose_code: READ_PURPOSE, purpose_text: { en: 'Benchmark reads by consent' }, lawful_basis: 'consent',
+    categories: [...DATA_CATEGORIES], recipients: [READER], controller: { name: 'Benchmark' }, retention_days: 30, max_validity_days: 365,
+  });
+  await publishAgreement(ctx, agreement.id);
+  return {
+    admin: await token('user:bench-admin', ['administrator']),
+    dci: await prepareDciClient(ctx),
+    reader: await token(`client:${READER}`, ['program_officer']),
+    agreementId: agreement.id,
+  };
+}
+
+async function registration(hub: ServerProcess, token: string, ctx: Ctx, databaseUrl: string): Promise<void> {
+  console.log(`${elapsed()} bulk registration of ${persons} persons through the API...`);
+  const api = await bulkRegister(hub.url, token, persons, Number(values.seed));
+  const apiRate = Math.round(api.persons / api.seconds);
+  add({
+    key: 'registration.api_persons_per_s', label: 'bulk registration through the API', value: apiRate, unit: 'persons/s', target: { op: '>=', value: 20000 },
+    note: `${api.persons} persons in ${api.households} households, ${api.seconds.toFixed(1)} s`, detail: api,
+  });
+  await ctx.db.query('analyze');
+  const copy = await rawCopy(ctx.db, databaseUrl);
+  const copyRate = Math.round(api.persons / copy.seconds);
+  add({ key: 'registration.copy_persons_per_s', label: 'raw COPY of the same rows', value: copyRate, unit: 'persons/s', note: `${copy.rows} rows of 4 tables in ${copy.seconds.toFixed(1)} s`, detail: copy });
+  add({ key: 'registration.api_to_copy', label: 'bulk registration / raw COPY', value: Math.round((apiRate / copyRate) * 1000) / 1000, unit: 'x' });
+}
+
+async function dciSearch(hub: ServerProcess, token: string, ctx: Ctx, env: NodeJS.ProcessEnv): Promise<void> {
+  const uins = (await ctx.db.query<{ value_sealed: string }>(`select value_sealed from person_identifier where id_type = 'UIN' order by md5(value_sealed) limit 5000`))
+    .map((r) => openIdentifier(ctx.secrets, 'UIN', r.value_sealed));
+  if (uins.length === 0) throw new Error('the population has no UIN to search for');
+  const kinds = ['idtype-value', 'predicate'] as const;
+  const hubRows = new Map<string, LoadResult>();
+  console.log(`${elapsed()} DCI sync search through the hub...`);
+  for (const c of concurrencies) for (const kind of kinds) {
+    const r = await measureSearch(`${hub.url}/registry/sync/search`, token, kind, c, seconds, searchCriteria(kind, uins));
+    hubRows.set(`${kind}:${c}`, r);
+  }
+  console.log(`${elapsed()} the same searches on a bare node:http server with pg...`);
+  const bare = await startServerProcess([...TSX, 'bench/harness/bare-server.ts'], env, '/');
+  try {
+    for (const c of concurrencies) for (const kind of kinds) {
+      const b = await measureSearch(`${bare.url}/`, token, kind, c, seconds, searchCriteria(kind, uins));
+      const h = hubRows.get(`${kind}:${c}`)!;
+      for (const [who, r] of [['hub', h], ['bare server', b]] as const) {
+        if (r.errors + r.non2xx > 0) throw new Error(`DCI ${kind} c${c} on the ${who}: ${r.errors} errors and ${r.non2xx} non-2xx answers`);
+      }
+      const target = c === 16 ? { op: '<' as const, value: kind === 'idtype-value' ? 20 : 100 } : undefined;
+      add({
+        key: `dci.${kind}.c${c}.p99_ms`, label: `DCI ${kind}${kind === 'predicate' ? ' (page of 100)' : ''}, c${c}: p99`, value: h.p99Ms, unit: 'ms', target,
+        note: `${loadNote(h)}; bare server p50 ${b.p50Ms} ms, p99 ${b.p99Ms} ms`, detail: { hub: h, bare: b },
+      });
+      add({ key: `dci.${kind}.c${c}.requests_per_s`, label: `DCI ${kind}, c${c}: throughput`, value: h.requestsPerSecond, unit: 'req/s', note: `bare server ${b.requestsPerSecond} req/s` });
+      add({ key: `dci.${kind}.c${c}.hub_to_bare`, label: `DCI ${kind}, c${c}: hub / bare server throughput`, value: Math.round((h.requestsPerSecond / Math.max(1, b.requestsPerSecond)) * 1000) / 1000, unit: 'x' });
+    }
+  } finally {
+    await bare.stop();
+  }
+}
+
+/**
+ * Consents granted through the API for a sample of persons (each answer carries a signed consent token), tokens
+ * verified, then reads by id: by a staff user (scope check only) and by a client (the consent check on each read).
+ */
+async function consentAndReads(hub: ServerProcess, tokens: Awaited<ReturnType<typeof prepareCallers>>, ctx: Ctx): Promise<number> {
+  const sample = Math.min(2000, Math.floor(persons / 2));
+  const ids = (await ctx.db.query<{ id: string }>('select id from person order by md5(id::text) limit $1', [sample + 1])).map((r) => r.id);
+  const admin = { authorization: `Bearer ${tokens.admin}` };
+  const grant = (personId: string) => ({ method: 'POST' as const, path: '/api/v1/consent/consents', headers: admin, body: JSON.stringify({ agreement_id: tokens.agreementId, person_id: personId }) });
+  const first = await fetch(hub.url + '/api/v1/consent/consents', { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: grant(ids.pop()!).body });
+  if (first.status !== 201) throw new Error(`granting a consent answered ${first.status}: ${await first.text()}`);
+  const { token } = (await first.json()) as { token: string };
+
+  console.log(`${elapsed()} consents and reads by id (${ids.length} persons)...`);
+  const issued = await forEach(ids, 16, async (personId) => {
+    const res = await fetch(hub.url + '/api/v1/consent/consents', { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: grant(personId).body });
+    if (res.status !== 201) throw new Error(`granting a consent answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  });
+  add({ key: 'consent.issue_per_s', label: 'consent recorded + token issued (API, 16 at a time)', value: issued.perSecond, unit: '/s', note: `${ids.length} consents in ${issued.seconds.toFixed(1)} s` });
+  const verify = JSON.stringify({ token, audience: READER, purpose: READ_PURPOSE });
+  const verified = await load(hub.url, 16, { seconds }, () => ({ method: 'POST', path: '/api/v1/consent/verify', body: verify }));
+  add({ key: 'consent.verify_per_s', label: 'consent token verified (API, c16)', value: verified.requestsPerSecond, unit: '/s', note: loadNote(verified), detail: { ...verified } });
+
+  const pick = () => ids[Math.floor(Math.random() * ids.length)];
+  const staff = await load(hub.url, 16, { seconds }, () => ({ method: 'GET', path: `/api/v1/persons/${pick()}`, headers: admin }));
+  add({ key: 'read.by_id.staff_per_s', label: 'read by id, staff user (no consent check), c16', value: staff.requestsPerSecond, unit: 'req/s', note: loadNote(staff), detail: { ...staff } });
+  const reader = { authorization: `Bearer ${tokens.reader}`, 'x-purpose': READ_PURPOSE };
+  const client = await load(hub.url, 16, { seconds }, () => ({ method: 'GET', path: `/api/v1/persons/${pick()}`, headers: reader }));
+  add({ key: 'read.by_id.consent_per_s', label: 'read by id, client (consent check), c16', value: client.requestsPerSecond, unit: 'req/s', note: loadNote(client), detail: { ...client } });
+  for (const [name, r] of [['verifications', verified], ['staff reads', staff], ['client reads', client]] as const) {
+    if (r.errors + r.non2xx > 0) throw new Error(`${name}: ${r.errors} errors and ${r.non2xx} non-2xx answers`);
+  }
+  return ids.length;
+}
+
+async function sync(hub: ServerProcess, token: string): Promise<void> {
+  // bench/sync-push.ts's households live in the area BENCH
+  const area = await fetch(hub.url + '/api/v1/admin-areas', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ code: 'BENCH', name: 'Bench' }) });
+  if (!area.ok) throw new Error(`creating the BENCH area answered ${area.status}: ${await area.text()}`);
+  const pushed = await syncPush(hub.url, token, 1000);
+  add({ key: 'sync.push_1000_ms', label: 'field sync push of 1,000 new registrations', value: pushed.ms, unit: 'ms', note: `${(pushed.ms / 1000).toFixed(2)} ms per item; ${JSON.stringify(pushed.statuses)}`, detail: pushed });
+}
+
+/** The heavy jobs, each in its own process over the whole population (the hub is stopped: nothing else runs them). */
+async function heavyJobs(env: NodeJS.ProcessEnv): Promise<void> {
+  const targets: Partial<Record<(typeof JOBS)[number], number>> = { simulation: 5, coverage: 2 };
+  for (const job of JOBS) {
+    console.log(`${elapsed()} ${job}...`);
+    const out = execFileSync(process.execPath, [...TSX, 'bench/harness/jobs.ts', job], { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    const result = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; maxRssMiB: number; detail: Record<string, unknown> };
+    const target = targets[job];
+    add({
+      key: `jobs.${job}_s`, label: `${job} over the whole population`, value: Math.round(result.ms / 10) / 100, unit: 's',
+      target: target ? { op: '<', value: target } : undefined, note: `peak RSS ${result.maxRssMiB} MiB; ${JSON.stringify(result.detail)}`, detail: { ...result.detail, maxRssMiB: result.maxRssMiB },
+    });
+  }
+}
+
+await main();
