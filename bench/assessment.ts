@@ -60,9 +60,9 @@ async function main(): Promise<void> {
     await publishVersion(ctx, model.id, 1);
     started = Date.now();
     let chunks = 0;
-    while (await runScoringStep(db, 5000)) chunks++;
+    while (await runScoringStep(db, 50_000)) chunks++;
     const scoring = (Date.now() - started) / 1000;
-    console.log(`scoring everyone (batch job, ${chunks} chunks of 5,000): ${scoring.toFixed(1)} s, ${Math.round(households / scoring)} households/s`);
+    console.log(`scoring everyone (batch job, ${chunks} chunks of 50,000): ${scoring.toFixed(1)} s, ${Math.round(households / scoring)} households/s`);
 
     const program = await createProgram(ctx, {
       code: 'cash', name: 'Cash', model_id: model.id, rules: [{ name: 'poor', expression: 'score < threshold && (children >= 1 || elderly >= 1 || disabled >= 1)' }],

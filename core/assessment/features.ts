@@ -103,14 +103,17 @@ export function featureColumn(alias: string, name: string): string | undefined {
  */
 export function featuresSql(where = 'true', memberWhere?: string): string {
   const counts = ['household_size', 'children', 'elderly', 'disabled', 'females', 'children_not_in_school', 'adults_no_education'];
+  // everyone (no filter): the members need no join to their household, the outer query drops the deregistered ones
+  // (at 1,000,000 persons that join was a sixth of the features' time)
+  const everyone = !memberWhere && where === 'true';
   return `select h.id as household_id, h.area_code, h.head_person_id,
     ${FEATURE_DEFS.map((f) => `${f.sql} as ${f.name}`).join(',\n    ')}
   from household h
   left join (
     select m.household_id, ${MEMBER_AGGREGATES}
     from membership m join person p on p.id = m.person_id
-    ${memberWhere ? '' : 'join household h on h.id = m.household_id'}
-    where m.end_date is null and p.death_date is null and (${memberWhere ?? `h.deregistered_at is null and (${where})`})
+    ${memberWhere || everyone ? '' : 'join household h on h.id = m.household_id'}
+    where m.end_date is null and p.death_date is null and (${memberWhere ?? (everyone ? 'true' : `h.deregistered_at is null and (${where})`)})
     group by m.household_id
   ) agg on agg.household_id = h.id
   cross join lateral (select ${counts.map((c) => `coalesce(agg.${c}, 0) as ${c}`).join(', ')}) a

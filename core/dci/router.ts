@@ -4,6 +4,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Authenticator } from '../auth/authenticate.js';
 import { authorize } from '../server/authorize.js';
+import { BodyRejected, checkJsonBody } from '../server/body-checks.js';
 import { requestContext } from '../server/context.js';
 import { HubError } from '../server/errors.js';
 import type { ApiRequest, Handlers } from '../server/handlers.js';
@@ -33,7 +34,7 @@ const HTTP_CODES: Record<number, string> = {
 export function dciRouter(deps: DciRouterDeps): express.Router {
   const { api, handlers } = deps;
   const router = express.Router();
-  router.use(express.json({ limit: deps.config.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  router.use(express.json({ limit: deps.config.bodyLimitBytes, type: ['application/json', 'application/*+json'], verify: checkJsonBody }));
 
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     const match = api.match(req.method, req.path);
@@ -80,6 +81,10 @@ function sendDciError(req: Request, res: Response, err: unknown): void {
   }
   const parsed = err as { type?: string; status?: number };
   let e: HubError | undefined = err instanceof HubError ? err : undefined;
+  if (!e && err instanceof BodyRejected) {
+    res.status(400).json(ack(correlationOf(req), 'ERR', { code: 'err.request.bad', message: err.message }));
+    return;
+  }
   if (!e && parsed?.type === 'entity.parse.failed') {
     res.status(400).json(ack(correlationOf(req), 'ERR', { code: 'err.request.bad', message: 'The body is not valid JSON.' }));
     return;

@@ -6,6 +6,7 @@ import { CHAIN_LOCK_KEY } from '../audit/store.js';
 import { featuresSql } from '../assessment/features.js';
 import { SqlParams } from '../assessment/sql-params.js';
 import type { Db } from '../db/db.js';
+import { useBulkSettings } from '../db/bulk-settings.js';
 import { compileRule } from './compile-rule.js';
 import type { ProgramRule } from './service.js';
 
@@ -100,11 +101,13 @@ export async function refreshEligibility(tx: Db, programId: string, householdIds
   const whole = householdIds === null || policy.maxHouseholds !== null || policy.budget !== null;
   const ids = whole ? null : [...householdIds!];
   if (ids && ids.length === 0) return 0;
+  if (whole) await useBulkSettings(tx);
   await tx.query('drop table if exists pg_temp.eligibility_new');
   await tx.query(`create temp table eligibility_new (${POLICY_COLUMNS}) on commit drop`);
   if (status === 'active') {
-    const params = new SqlParams([ids]);
-    const features = `(${featuresSql('$1::uuid[] is null or h.id = any($1::uuid[])', '$1::uuid[] is null or m.household_id = any($1::uuid[])')})`;
+    // everyone: the unfiltered features (cheaper than a filter that is always true: see featuresSql)
+    const params = new SqlParams(ids ? [ids] : []);
+    const features = `(${ids ? featuresSql('h.id = any($1::uuid[])', 'm.household_id = any($1::uuid[])') : featuresSql()})`;
     const scores = modelId ? `(select household_id, score from household_score where model_id = ${params.add(modelId, 'uuid')})` : null;
     await tx.query(`insert into eligibility_new ${policySelect(policy, params, { features, scores })}`, params.values);
   }

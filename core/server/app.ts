@@ -11,6 +11,7 @@ import type { KeyStore } from '../keys/key-store.js';
 import type { Secrets } from '../keys/secrets.js';
 import type { Logger } from '../log.js';
 import { authorize } from './authorize.js';
+import { checkJsonBody, checkUtf8Body } from './body-checks.js';
 import { requestContext } from './context.js';
 import { HubError, invalid, problemHandler } from './errors.js';
 import type { ApiRequest, Handlers } from './handlers.js';
@@ -78,8 +79,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(corsAllowList(deps.config));
   app.use(ipRateLimit(deps.limiter));
   if (deps.dci) app.use(deps.config.dciBasePath || '/', deps.dci);
-  app.use(express.json({ limit: deps.config.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
-  app.use(express.urlencoded({ extended: false, limit: deps.config.bodyLimitBytes, parameterLimit: 100 }));
+  app.use(express.json({ limit: deps.config.bodyLimitBytes, type: ['application/json', 'application/*+json'], verify: checkJsonBody }));
+  app.use(express.urlencoded({ extended: false, limit: deps.config.bodyLimitBytes, parameterLimit: 100, verify: checkUtf8Body }));
   if (deps.extraRoutes) app.use(deps.extraRoutes);
 
   app.use(async (req: Request, res: Response, next: NextFunction) => {

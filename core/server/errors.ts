@@ -1,5 +1,6 @@
 // One error type with an HTTP status and a stable code; the problem handler turns it into RFC 9457 problem+json.
 import type { NextFunction, Request, Response } from 'express';
+import { BodyRejected, MAX_JSON_DEPTH } from './body-checks.js';
 
 export interface FieldError {
   field: string; // where: 'body.members[2].birth_date', 'query.limit', 'header.if-match'
@@ -58,6 +59,11 @@ function fromExpressError(err: unknown): HubError | undefined {
   if (e?.type === 'entity.parse.failed') {
     return new HubError(400, 'request.malformed_json', 'The request body is not valid JSON.', {
       errors: [{ field: 'body', message: 'is not valid JSON' }],
+    });
+  }
+  if (err instanceof BodyRejected) {
+    return new HubError(400, err.type === 'entity.invalid_utf8' ? 'request.invalid_utf8' : 'request.too_deep', err.message, {
+      errors: [{ field: 'body', message: err.type === 'entity.invalid_utf8' ? 'is not valid UTF-8' : `nests deeper than ${MAX_JSON_DEPTH} levels` }],
     });
   }
   if (e?.type === 'entity.too.large') {

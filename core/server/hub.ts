@@ -50,6 +50,7 @@ import type { Handlers } from './handlers.js';
 import { createMetrics, type HttpMetrics } from './metrics.js';
 import { expireIdempotencyKeys } from './idempotency.js';
 import { Api } from './openapi.js';
+import { answerClientError } from './client-error.js';
 import { operationsRoutes } from './operations.js';
 import { SYSTEM_PRINCIPAL } from './principal.js';
 import { rateLimiter } from './protection.js';
@@ -216,6 +217,7 @@ function startHousekeeping(db: Db, config: Config, log: Logger): NodeJS.Timeout 
 function listen(app: RequestListener, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer(app);
+    server.on('clientError', answerClientError);
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
   });

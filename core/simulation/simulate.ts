@@ -6,6 +6,7 @@ import { featuresSql } from '../assessment/features.js';
 import { scoreSelect, type ModelDefinition } from '../assessment/model.js';
 import { SqlParams } from '../assessment/sql-params.js';
 import type { Db } from '../db/db.js';
+import { useBulkSettings } from '../db/bulk-settings.js';
 import { POLICY_COLUMNS, policySelect, type Policy } from '../programs/eligibility.js';
 
 export interface SimulationInput {
@@ -114,6 +115,7 @@ export async function simulate(
   input: SimulationInput,
   record: (changesSelect: string) => Promise<void>,
 ): Promise<SimulationResult> {
+  await useBulkSettings(tx);
   for (const table of ['sim_scope', 'sim_features', 'sim_base_scores', 'sim_scen_scores', 'sim_base', 'sim_scen', 'sim_rows']) {
     await tx.query(`drop table if exists pg_temp.${table}`);
   }

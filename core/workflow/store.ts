@@ -101,6 +101,30 @@ export const caseStore = {
     return rows.length === 1;
   },
 
+  /**
+   * Several new cases in one statement (a batch submission); answers the ids inserted. A case whose client_ref is
+   * known is left out (the caller answers the earlier case).
+   */
+  async insertMany(tx: Db, secrets: Secrets, cases: readonly NewCase[]): Promise<Set<string>> {
+    if (cases.length === 0) return new Set();
+    const rows = cases.map(({ data, ...c }) => ({ ...c, data_sealed: sealCaseData(secrets, c.id, data) }));
+    const inserted = await tx.query<{ id: string }>(
+      `insert into registration_case (id, kind, status, channel, area_code, household_id, person_id, change_kind, base_version,
+         form_id, form_version, client_ref, device_id, captured_at, source, data_sealed, by_proxy, assisted, reasons,
+         submitted_by, submitted_by_kind)
+       select id, kind, status, channel, area_code, household_id, person_id, change_kind, base_version, form_id, form_version,
+         client_ref, device_id, captured_at, source, data_sealed, by_proxy, assisted, reasons, submitted_by, submitted_by_kind
+       from jsonb_to_recordset($1::jsonb) as t(id uuid, kind text, status text, channel text, area_code text, household_id uuid,
+         person_id uuid, change_kind text, base_version integer, form_id text, form_version integer, client_ref text, device_id text,
+         captured_at timestamptz, source text, data_sealed text, by_proxy boolean, assisted boolean, reasons text[],
+         submitted_by text, submitted_by_kind text)
+       on conflict (kind, client_ref) where client_ref is not null do nothing
+       returning id`,
+      [JSON.stringify(rows)],
+    );
+    return new Set(inserted.map((r) => r.id));
+  },
+
   async byClientRef(db: Db, kind: CaseKind, clientRef: string): Promise<CaseRow | undefined> {
     const [row] = await db.query<CaseRow>('select * from registration_case where kind = $1 and client_ref = $2', [kind, clientRef]);
     return row;
@@ -199,6 +223,16 @@ export const caseStore = {
         e.caseId, e.action, e.from ?? null, e.to ?? null, e.actor, e.reasons ?? [],
         e.comment === undefined ? null : secrets.seal(e.comment, `registration_case_comment:${e.caseId}`),
       ],
+    );
+  },
+
+  /** The first events of several cases, in one statement (no comments: a submission has none). */
+  async addSubmitEvents(tx: Db, caseIds: readonly string[], actor: string): Promise<void> {
+    if (caseIds.length === 0) return;
+    await tx.query(
+      `insert into registration_case_event (case_id, action, from_status, to_status, actor, reasons)
+       select id, 'submit', null, 'submitted', $2, '{}' from unnest($1::uuid[]) with ordinality as t(id, n) order by n`,
+      [caseIds, actor],
     );
   },
 

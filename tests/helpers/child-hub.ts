@@ -21,7 +21,7 @@ export interface ChildHubStorage {
 /** A data folder and a database of the test's own, and the environment that points a hub process at them. */
 export async function childHubStorage(engine: DbEngineName, extraEnv: Record<string, string> = {}): Promise<ChildHubStorage> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'srhub-child-'));
-  const database = await createTestDatabase(engine);
+  const database = await createTestDatabase(engine, { migrated: true });
   // a copy of the run's migrated template: creating PGlite from nothing costs the child process most of a minute
   if (engine === 'pglite') await copyPgliteTemplate(path.join(dataDir, 'pglite'));
   return {

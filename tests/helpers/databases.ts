@@ -19,8 +19,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates an empty database; for PGlite there is nothing to create (the hub opens it in its data folder). */
-export async function createTestDatabase(engine: DbEngineName): Promise<TestDatabase> {
+/**
+ * Creates a database of the test's own on PostgreSQL: empty, or with `migrated` a copy of the run's migrated
+ * template (global-setup.ts) where the run has one, which costs what an empty one does and skips the migrations.
+ * For PGlite there is nothing to create (the hub opens it in its data folder; copyPgliteTemplate fills that).
+ */
+export async function createTestDatabase(engine: DbEngineName, { migrated = false } = {}): Promise<TestDatabase> {
   if (engine === 'pglite') return { engine, drop: async () => undefined };
   const serverUrl = postgresUrl();
   if (!serverUrl) throw new Error('no PostgreSQL for the tests: set DATABASE_URL');
@@ -28,7 +32,8 @@ export async function createTestDatabase(engine: DbEngineName): Promise<TestData
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
-    await admin.query(`create database ${name}`);
+    const template = migrated ? process.env.SRHUB_TEST_POSTGRES_TEMPLATE : undefined;
+    await admin.query(`create database ${name}${template ? ` template ${template}` : ''}`);
   } finally {
     await admin.end();
   }
@@ -51,7 +56,7 @@ export async function createTestDatabase(engine: DbEngineName): Promise<TestData
 
 /** A migrated Db on the engine, for store-level tests; close() also drops the database. */
 export async function openTestDb(engine: DbEngineName): Promise<Db> {
-  const database = await createTestDatabase(engine);
+  const database = await createTestDatabase(engine, { migrated: true });
   const folder = engine === 'pglite' ? await mkdtemp(path.join(tmpdir(), 'srhub-test-db-')) : undefined;
   if (folder) await copyPgliteTemplate(path.join(folder, 'data'));
   const db = folder ? await openPglite(path.join(folder, 'data')) : await openPostgres(database.url!, 5);

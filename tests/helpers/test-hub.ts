@@ -48,7 +48,7 @@ export interface TestHubOptions {
 }
 
 export async function startTestHub(options: TestHubOptions = {}): Promise<TestHub> {
-  const database = await createTestDatabase(options.db ?? 'pglite');
+  const database = await createTestDatabase(options.db ?? 'pglite', { migrated: true });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'srhub-test-'));
   const env: Record<string, string> = {
     PORT: '0',

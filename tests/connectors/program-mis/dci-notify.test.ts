@@ -34,7 +34,7 @@ describe.each(dbEngines())('DCI notify of program eligibility on %s', (db) => {
   afterAll(async () => {
     await sim?.stop();
     await t?.stop();
-  });
+  }, 60_000);
 
   const settle = async () => {
     await t.hub.outbox.drain();
@@ -150,7 +150,7 @@ describe.each(dbEngines())('DCI notify of program eligibility on %s', (db) => {
     const [{ n }] = await t.hub.db.query<{ n: number }>("select count(*)::int as n from outbox_event where topic = 'household.eligibility_changed' and payload->>'eligible' = 'true'");
     expect(n).toBe(6); // the events happened; they were not sent
     expect(await notifies()).toHaveLength(4);
-  });
+  }, 240_000);
 
   it('ends the subscriptions of a client taken off the program', async () => {
     expect((await subscribe()).status).toBe(202);
@@ -166,5 +166,5 @@ describe.each(dbEngines())('DCI notify of program eligibility on %s', (db) => {
     await settle();
     expect(await notifies()).toHaveLength(count);
     expect((await t.delete(`/api/v1/programs/${program.id}/systems/${client.clientId}`, { headers: admin })).status).toBe(404);
-  });
+  }, 120_000);
 });

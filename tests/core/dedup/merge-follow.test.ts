@@ -31,7 +31,8 @@ describe.each(dbEngines())('what a merge moves, on %s', (engine) => {
   }
 
   async function withdraw(consentId: string): Promise<void> {
-    expect((await h.t.post(`/api/v1/consent/consents/${consentId}/withdraw`, {}, { headers: h.officer })).status).toBe(200);
+    const res = await h.t.post(`/api/v1/consent/consents/${consentId}/withdraw`, { note: 'changed her mind' }, { headers: h.officer });
+    expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
   }
 
   async function merge(survivorId: string, mergedId: string): Promise<Record<string, any>> {
@@ -114,7 +115,7 @@ describe.each(dbEngines())('what a merge moves, on %s', (engine) => {
       [survivor.personId, merged.personId],
     );
     expect(audited.n).toBe(5);
-  });
+  }, 120_000);
 
   test('verifications move to the survivor; a deregistered duplicate household keeps its program participation, reported for review', async () => {
     const survivor = await register(aPerson({ given_name: 'Saida', family_name: 'Komba', birth_date: '1990-09-09' }));
@@ -150,5 +151,5 @@ describe.each(dbEngines())('what a merge moves, on %s', (engine) => {
     expect(again.status).toBe(200);
     expect(again.body.changed).toBe(false);
     expect(again.body.moved).toBeUndefined();
-  });
+  }, 120_000);
 });
