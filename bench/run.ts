@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAgreement, publishAgreement } from '../consent/agreements.js';
@@ -83,7 +84,9 @@ async function main(): Promise<void> {
     await createCountryAreas(db);
     const tokens = await prepareCallers(ctx);
 
-    const hub = await startServerProcess(['bin/srhub.js', 'serve'], env);
+    const hubLog = path.join(tmpdir(), `${scratch.name}-hub.log`);
+    const hub = await startServerProcess(['bin/srhub.js', 'serve'], env, '/ready', hubLog);
+    console.log(`hub log (warnings and errors): ${hubLog}`);
     children.push(hub);
     await registration(hub, tokens.admin, ctx, config.databaseUrl!);
     const peakAfterRegistration = hub.peakRssMiB();
@@ -206,7 +209,7 @@ async function warmUp(baseUrl: string, urlPath: string, token: string, kind: 'id
  * verified, then reads by id: by a staff user (scope check only) and by a client (the consent check on each read).
  */
 async function consentAndReads(hub: ServerProcess, tokens: Awaited<ReturnType<typeof prepareCallers>>, ctx: Ctx): Promise<number> {
-  const sample = Math.min(2000, Math.floor(persons / 2));
+  const sample = Math.min(1000, Math.floor(persons / 2));
   const ids = (await ctx.db.query<{ id: string }>('select id from person order by md5(id::text) limit $1', [sample + 1])).map((r) => r.id);
   const admin = { authorization: `Bearer ${tokens.admin}` };
   const grant = (personId: string) => ({ method: 'POST' as const, path: '/api/v1/consent/consents', headers: admin, body: JSON.stringify({ agreement_id: tokens.agreementId, person_id: personId }) });
@@ -215,12 +218,19 @@ async function consentAndReads(hub: ServerProcess, tokens: Awaited<ReturnType<ty
   const { token } = (await first.json()) as { token: string };
 
   console.log(`${elapsed()} consents and reads by id (${ids.length} persons)...`);
+  // a failed grant is counted and reported (with the request id to look up in the hub's log), not retried
+  const failed: string[] = [];
   const issued = await forEach(ids, 16, async (personId) => {
     const res = await fetch(hub.url + '/api/v1/consent/consents', { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: grant(personId).body });
-    if (res.status !== 201) throw new Error(`granting a consent answered ${res.status}: ${await res.text()}`);
-    await res.arrayBuffer();
+    if (res.status !== 201) failed.push(`${res.status} ${((await res.json()) as { request_id?: string }).request_id}`);
+    else await res.arrayBuffer();
   });
-  add({ key: 'consent.issue_per_s', label: 'consent recorded + token issued (API, 16 at a time)', value: issued.perSecond, unit: '/s', note: `${ids.length} consents in ${issued.seconds.toFixed(1)} s` });
+  if (failed.length > ids.length / 10) throw new Error(`${failed.length} of ${ids.length} consent grants failed: ${failed.slice(0, 5).join(', ')}`);
+  add({
+    key: 'consent.issue_per_s', label: 'consent recorded + token issued (API, 16 at a time)', value: Math.round((ids.length - failed.length) / issued.seconds), unit: '/s',
+    note: `${ids.length} grants in ${issued.seconds.toFixed(1)} s${failed.length ? `; ${failed.length} FAILED (status and request id: ${failed.slice(0, 3).join(', ')})` : ''}`,
+    detail: { grants: ids.length, failed },
+  });
   const verify = JSON.stringify({ token, audience: READER, purpose: READ_PURPOSE });
   const verified = await load(hub.url, 16, { seconds }, () => ({ method: 'POST', path: '/api/v1/consent/verify', body: verify }));
   add({ key: 'consent.verify_per_s', label: 'consent token verified (API, c16)', value: verified.requestsPerSecond, unit: '/s', note: loadNote(verified), detail: { ...verified } });

@@ -1,7 +1,7 @@
 // Child processes of a benchmark: the hub (or the bare comparison server) runs in its own process, so the load
 // generator in the harness never shares its event loop, and its memory is sampled from the outside (/proc).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface ServerProcess {
@@ -38,15 +38,18 @@ function memoryOf(pid: number): { rss: number; hwm: number } | null {
 }
 
 /**
- * Starts `node <args>` with these environment additions, waits until GET <readyPath> answers 2xx, and samples its
- * memory until stopped.
+ * Starts `node <args>` with these environment additions (its stdout appended to `logFile`, if given), waits until
+ * GET <readyPath> answers 2xx, and samples its memory until stopped.
  */
-export async function startServerProcess(args: string[], env: NodeJS.ProcessEnv, readyPath = '/ready', timeoutMs = 90_000): Promise<ServerProcess> {
+export async function startServerProcess(args: string[], env: NodeJS.ProcessEnv, readyPath = '/ready', logFile?: string, timeoutMs = 90_000): Promise<ServerProcess> {
   const port = await freePort();
+  // its log (warnings and errors only) to a file, so a failed request's cause can be looked up by its request id
+  const out = logFile ? openSync(logFile, 'a') : 'ignore';
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', out, 'inherit'],
   });
+  if (typeof out === 'number') closeSync(out);
   const url = `http://127.0.0.1:${port}`;
   let peak = 0;
   let window = 0;

@@ -27,6 +27,8 @@ export interface AuthDeps {
 
 /** Published when a user or client is disabled or changed, so every hub instance drops what it cached. */
 export const PRINCIPAL_CHANGED = 'auth.principal-changed';
+/** Published when a role is created or its scopes change, so every instance re-reads the role table at once. */
+export const ROLES_CHANGED = 'auth.roles-changed';
 
 export async function createAuthenticator(deps: AuthDeps): Promise<Authenticator> {
   if (deps.config.auth === 'off') return async () => OPEN_ACCESS_PRINCIPAL;
@@ -34,6 +36,7 @@ export async function createAuthenticator(deps: AuthDeps): Promise<Authenticator
   const isActive = activeCheck(deps.db);
   await deps.bus.subscribe(PRINCIPAL_CHANGED, (sub) => isActive.forget(sub));
   const scopesOfRoles = roleScopes(deps.db);
+  await deps.bus.subscribe(ROLES_CHANGED, () => scopesOfRoles.forget());
 
   return async (headers) => {
     const token = bearerToken(headers);
@@ -134,16 +137,30 @@ function externalPrincipal(issuer: TrustedIssuer, payload: JWTPayload): Principa
   };
 }
 
-/** The scopes of the hub's roles among these names (unknown names grant nothing); the role table is re-read each minute. */
-function roleScopes(db: Db): (roles: readonly string[]) => Promise<Set<string>> {
+/**
+ * The scopes of the hub's roles among these names (unknown names grant nothing). The role table is re-read each
+ * minute, and at once when ROLES_CHANGED drops it (from any instance); a read that started before the drop is not
+ * kept, so a scope taken away cannot linger.
+ */
+function roleScopes(db: Db): ((roles: readonly string[]) => Promise<Set<string>>) & { forget(): void } {
   let table: { at: number; scopes: Map<string, string[]> } | undefined;
-  return async (roles) => {
-    if (!table || Date.now() - table.at > 60_000) {
+  let generation = 0;
+  const scopes = async (roles: readonly string[]) => {
+    let current = table;
+    if (!current || Date.now() - current.at > 60_000) {
+      const started = generation;
       const rows = await db.query<{ name: string; scopes: string[] }>('select name, scopes from role');
-      table = { at: Date.now(), scopes: new Map(rows.map((r) => [r.name, r.scopes])) };
+      current = { at: Date.now(), scopes: new Map(rows.map((r) => [r.name, r.scopes])) };
+      if (started === generation) table = current;
     }
-    return new Set(roles.flatMap((r) => table!.scopes.get(r) ?? []));
+    return new Set(roles.flatMap((r) => current!.scopes.get(r) ?? []));
   };
+  return Object.assign(scopes, {
+    forget() {
+      generation += 1;
+      table = undefined;
+    },
+  });
 }
 
 interface AccountStatus {

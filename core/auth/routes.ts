@@ -4,7 +4,7 @@ import type { Bus } from '../cache/index.js';
 import type { Db } from '../db/index.js';
 import type { Ctx } from '../server/context.js';
 import type { KeyStore } from '../keys/key-store.js';
-import { PRINCIPAL_CHANGED } from './authenticate.js';
+import { PRINCIPAL_CHANGED, ROLES_CHANGED } from './authenticate.js';
 import { HubError, invalid } from '../server/errors.js';
 import type { Handlers } from '../server/handlers.js';
 import { createClient, getClient, listClients, rotateClientSecret, updateClient } from './clients.js';
@@ -25,6 +25,7 @@ export async function audited<T>(ctx: Ctx, entity: string, fields: string[], cha
 
 export function authRoutes(keys: KeyStore, bus: Bus): Handlers {
   const changed = (sub: string) => bus.publish(PRINCIPAL_CHANGED, sub);
+  const rolesChanged = (name: string) => bus.publish(ROLES_CHANGED, name);
   return {
     getJwks: async (_ctx, _req, res) => {
       res.set('Cache-Control', 'public, max-age=300').json(await keys.jwks());
@@ -76,13 +77,18 @@ export function authRoutes(keys: KeyStore, bus: Bus): Handlers {
       res.json({ items: await listRoles(ctx.db) });
     },
     createRole: async (ctx, req, res) => {
-      res.status(201).json(await audited(ctx, 'role', Object.keys(req.body), (tx) => createRole(tx, req.body), (r) => r.name));
+      const role = await audited(ctx, 'role', Object.keys(req.body), (tx) => createRole(tx, req.body), (r) => r.name);
+      await rolesChanged(role.name);
+      res.status(201).json(role);
     },
     getRole: async (ctx, req, res) => {
       res.json(await getRole(ctx.db, req.params.name));
     },
     updateRole: async (ctx, req, res) => {
-      res.json(await audited(ctx, 'role', Object.keys(req.body), (tx) => updateRole(tx, req.params.name, req.body), (r) => r.name));
+      const role = await audited(ctx, 'role', Object.keys(req.body), (tx) => updateRole(tx, req.params.name, req.body), (r) => r.name);
+      // tokens of trusted issuers carry role names: every instance must see the new scopes from the next request
+      await rolesChanged(role.name);
+      res.json(role);
     },
 
     getMe: async (ctx, _req, res) => {

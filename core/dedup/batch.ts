@@ -133,6 +133,8 @@ const KEYED = `select k.person_id, k.name_key, k.name_tokens, k.phonetic_key, k.
  * common name in one year, tell nothing and would cost n² comparisons), and takes its partition by a hash of the block.
  */
 function blockPasses(trigram: boolean): Pass[] {
+  // the name filter of the passes whose block is not a name (without pg_trgm: none, scoring decides)
+  const similar = (a: string, b: string) => (trigram ? ` and similarity(${a}.name_key, ${b}.name_key) >= $5` : '');
   const passes: Pass[] = [
     {
       name: 'phone',
@@ -167,11 +169,14 @@ function blockPasses(trigram: boolean): Pass[] {
   ];
   passes.push(
     {
-      // a typo and a move: the phonetic code of one name in common and the same birth date, whatever the area
+      // a typo and a move: the phonetic code of one name in common and the same birth date, whatever the area.
+      // Exact dates only: an estimate (1 January, 1 July) is shared by crowds and says little (the year passes
+      // cover it); names similar by pg_trgm, so namesakes of one common name born the same day stay out
       name: 'phonetic_token_birth_date',
-      trigram: false,
+      trigram,
       sql: `with codes as (
           select k.person_id, k.name_key, k.birth_date, code from dedup_match_key k
+          join person p on p.id = k.person_id and not p.birth_date_estimated
           cross join unnest(string_to_array(k.phonetic_key, ' ')) as code
           where k.birth_date is not null and k.phonetic_key <> '' and abs(hashtext(k.birth_date::text)) % $2 = $3),
         blocks as (select code, birth_date from codes group by code, birth_date having count(*) between 2 and $4)
@@ -179,15 +184,15 @@ function blockPasses(trigram: boolean): Pass[] {
         from blocks
         join codes a on a.code = blocks.code and a.birth_date = blocks.birth_date
         join codes b on b.code = blocks.code and b.birth_date = blocks.birth_date and a.person_id < b.person_id
-        where a.name_key <> b.name_key`,
+        where a.name_key <> b.name_key${similar('a', 'b')}`,
     },
     {
       // a birth date missing and a typo: the phonetic code of one name in common in the same area; driven by the
       // people without a birth date (few), so the work follows them, not the registry
       name: 'phonetic_token_area_no_year',
-      trigram: false,
+      trigram,
       sql: `with placed as (
-          select k.person_id, k.birth_year, h.area_code, code from dedup_match_key k
+          select k.person_id, k.name_key, k.birth_year, h.area_code, code from dedup_match_key k
           join membership m on m.person_id = k.person_id and m.end_date is null
           join household h on h.id = m.household_id
           cross join unnest(string_to_array(k.phonetic_key, ' ')) as code
@@ -198,14 +203,17 @@ function blockPasses(trigram: boolean): Pass[] {
         select distinct least(a.person_id, b.person_id) as a, greatest(a.person_id, b.person_id) as b
         from blocks
         join undated a on a.code = blocks.code and a.area_code = blocks.area_code
-        join placed b on b.code = blocks.code and b.area_code = blocks.area_code and b.person_id <> a.person_id`,
+        join placed b on b.code = blocks.code and b.area_code = blocks.area_code and b.person_id <> a.person_id
+        where true${similar('a', 'b')}`,
     },
     {
-      // typos in both names: the same birth date in the same area (small blocks: a few people per day and district)
+      // typos in both names: the same exact birth date in the same area, names similar by pg_trgm. A day and a
+      // district hold more people as the registry grows, so without the name filter this pass grows with its square
       name: 'birth_date_area',
-      trigram: false,
+      trigram,
       sql: `with dated as (
-          select k.person_id, k.birth_date, h.area_code from dedup_match_key k
+          select k.person_id, k.name_key, k.birth_date, h.area_code from dedup_match_key k
+          join person p on p.id = k.person_id and not p.birth_date_estimated
           join membership m on m.person_id = k.person_id and m.end_date is null
           join household h on h.id = m.household_id
           where k.birth_date is not null and abs(hashtext(k.birth_date::text)) % $2 = $3),
@@ -213,7 +221,8 @@ function blockPasses(trigram: boolean): Pass[] {
         select a.person_id as a, b.person_id as b
         from blocks
         join dated a on a.birth_date = blocks.birth_date and a.area_code = blocks.area_code
-        join dated b on b.birth_date = blocks.birth_date and b.area_code = blocks.area_code and a.person_id < b.person_id`,
+        join dated b on b.birth_date = blocks.birth_date and b.area_code = blocks.area_code and a.person_id < b.person_id
+        where true${similar('a', 'b')}`,
     },
   );
   // typos the phonetic code does not absorb: one name token shared, in the same birth year and area, and the whole
@@ -231,7 +240,7 @@ function blockPasses(trigram: boolean): Pass[] {
       join tokens a on a.tok = blocks.tok and a.birth_year = blocks.birth_year and a.area_code = blocks.area_code
       join tokens b on b.tok = blocks.tok and b.birth_year = blocks.birth_year and b.area_code = blocks.area_code
         and a.person_id < b.person_id
-      where a.name_key <> b.name_key${trigram ? ' and similarity(a.name_key, b.name_key) >= $5' : ''}`,
+      where a.name_key <> b.name_key${similar('a', 'b')}`,
   });
   return passes;
 }

@@ -64,20 +64,20 @@ export async function writeMatchKeys(db: Db, people: KeySource[]): Promise<void>
 export async function refreshMatchKeys(db: Db, batchSize = 5000): Promise<number> {
   let total = 0;
   let after = '00000000-0000-0000-0000-000000000000';
-  // walks the people in id order (one pass, however many are stale), batchSize at a time
+  // keyset pages of the stale people only: when nothing is stale (the usual case) this is one scan in the database,
+  // with nothing sent to the process
   for (;;) {
-    const page = await db.query<KeySource & { stale: boolean }>(
-      `select p.id, p.version, p.given_name, p.family_name, p.other_names, p.birth_date,
-              (p.merged_into is null and (k.person_id is null or k.person_version <> p.version)) as stale
-       from (select * from person where id > $1::uuid order by id limit $2) p
-       left join dedup_match_key k on k.person_id = p.id
-       order by p.id`,
+    const stale = await db.query<KeySource>(
+      `select p.id, p.version, p.given_name, p.family_name, p.other_names, p.birth_date
+       from person p left join dedup_match_key k on k.person_id = p.id
+       where p.id > $1::uuid and p.merged_into is null and (k.person_id is null or k.person_version <> p.version)
+       order by p.id limit $2`,
       [after, batchSize],
     );
-    if (page.length === 0) return total;
-    after = page[page.length - 1].id;
-    const stale = page.filter((p) => p.stale);
-    if (stale.length) await db.transaction((tx) => writeMatchKeys(tx, stale));
+    if (stale.length === 0) return total;
+    after = stale[stale.length - 1].id;
+    await db.transaction((tx) => writeMatchKeys(tx, stale));
     total += stale.length;
+    if (stale.length < batchSize) return total;
   }
 }

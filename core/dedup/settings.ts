@@ -55,7 +55,7 @@ export const DEFAULT_SETTINGS: DedupSettings = {
     phone: { agree: level(0.5, 0.0005), disagree: level(0.5, 0.9995) },
     identifier: { agree: level(0.98, 0.00001), disagree: level(0.02, 0.99999) },
   },
-  blocking: { trigram_threshold: 0.3, max_block_size: 1000 },
+  blocking: { trigram_threshold: 0.3, max_block_size: 500 },
 };
 
 export interface StoredSettings {

@@ -1,23 +1,27 @@
-// A batch pushed from a device, in chunks of CHUNK items, each chunk in one transaction: its client UUIDs are claimed
-// first in one statement, then each item runs in a savepoint of its own (a rejected item is rolled back alone and its
-// rejection stored), then the answers, audit entries and outbox events of the chunk are written at once before
-// commit. A retried batch, a batch split across attempts, or the same batch pushed twice at the same time yields each
+// A batch pushed from a device, in chunks (CHUNK items), each chunk in one transaction: its client UUIDs are claimed
+// first in one statement; new registrations are checked without writing and their cases then inserted together; each
+// update runs in a savepoint of its own (a rejected one is rolled back alone); last, the answers, audit entries and
+// outbox events of the chunk are written at once before commit. A rejected item's answer is stored like the others. A retried batch, a batch split across attempts, or the same batch pushed twice at the same time yields each
 // record once: the second claim waits for the first chunk to commit and then answers what the first answered.
 import { sqlState, type Db } from '../db/db.js';
 import type { Ctx } from '../server/context.js';
 import { HubError, type FieldError } from '../server/errors.js';
-import { deferWrites } from './deferred.js';
+import { submitRegistrations, type Submission } from '../workflow/index.js';
+import { deferWrites, type DeferredWrites } from './deferred.js';
 import { loadLookups, type PushLookups } from './lookups.js';
 import { applyUpdate } from './merge.js';
-import { applyNew } from './register-new.js';
+import { applyNew, newResult, newSubmission } from './register-new.js';
 import { clientKey, submissionStore, type SubmissionRow } from './submissions.js';
 import type { ItemResult, PushItem } from './types.js';
 
+/** Items per transaction at most: bounds how long a chunk holds its claims, and its memory. */
+export const CHUNK = 250;
 /**
- * Items per transaction. Each item's savepoint that writes is a subtransaction; PostgreSQL keeps 64 of them per
- * transaction in shared memory and past that every other session's snapshot checks slow down, so a chunk stays under.
+ * Updates per transaction at most. Each runs in a savepoint, a subtransaction once it writes; PostgreSQL keeps 64 of
+ * them per transaction in shared memory and past that every other session's snapshot checks slow down. New
+ * registrations need none: they are checked before anything is written and submitted together.
  */
-export const CHUNK = 50;
+export const CHUNK_UPDATES = 50;
 /** A chunk that deadlocked with another writer (two pushes updating the same households in another order) runs again. */
 const ATTEMPTS = 3;
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -43,10 +47,23 @@ export async function pushBatch(ctx: Ctx, batch: PushBatch): Promise<ItemResult[
   const lookups = await loadLookups(ctx, batch.items);
   const prepared = batch.items.map((item, i) => prepare(ctx, batch.device_id, item, `body.items[${i}]`, lookups));
   const results: ItemResult[] = [];
-  for (let start = 0; start < prepared.length; start += CHUNK) {
-    results.push(...(await withRetry(() => pushChunk(ctx, batch.device_id, prepared.slice(start, start + CHUNK), lookups))));
-  }
+  for (const chunk of chunksOf(prepared)) results.push(...(await withRetry(() => pushChunk(ctx, batch.device_id, chunk, lookups))));
   return results;
+}
+
+function chunksOf(prepared: Prepared[]): Prepared[][] {
+  const chunks: Prepared[][] = [];
+  let updates = CHUNK_UPDATES;
+  for (const p of prepared) {
+    const update = p.item.kind !== 'new';
+    if (chunks.length === 0 || chunks[chunks.length - 1].length >= CHUNK || (update && updates >= CHUNK_UPDATES)) {
+      chunks.push([]);
+      updates = 0;
+    }
+    chunks[chunks.length - 1].push(p);
+    if (update) updates++;
+  }
+  return chunks;
 }
 
 function prepare(ctx: Ctx, deviceId: string, item: PushItem, at: string, lookups: PushLookups): Prepared {
@@ -75,51 +92,53 @@ async function pushChunk(ctx: Ctx, deviceId: string, chunk: Prepared[], lookups:
     const owners = new Map<string, Prepared>();
     for (const p of chunk) if (p.attachmentErrors.length === 0 && !owners.has(p.key)) owners.set(p.key, p);
     const claimed = await submissionStore.claim(tx, ctx.principal.id, deviceId, [...owners.values()]);
+    const mine = [...owners.values()].filter((p) => claimed.has(p.key));
     const earlier = await submissionStore.byClientIds(tx, chunk.filter((p) => !claimed.has(p.key)).map((p) => p.key));
-    const withCase = await casesHolding(tx, [...owners.values()].filter((p) => claimed.has(p.key)).map((p) => p.item.client_id));
+    const withCase = await casesHolding(tx, mine.map((p) => p.item.client_id));
     const writes = deferWrites(ctx, tx);
-    const decided = new Map<string, { itemHash: string; result: ItemResult }>();
-    const results: ItemResult[] = [];
-    for (const p of chunk) {
-      const first = decided.get(p.key);
-      if (first) {
-        results.push(answer(p, { principalId: ctx.principal.id, itemHash: first.itemHash, result: first.result }));
-      } else if (claimed.has(p.key) && owners.get(p.key) === p) {
-        const result = await applyItem(writes.ctx, tx, deviceId, p, lookups, writes.item, withCase.has(p.key));
-        decided.set(p.key, { itemHash: p.itemHash, result });
-        results.push(result);
-      } else if (earlier.has(p.key)) {
-        results.push(answered(ctx, p, earlier.get(p.key)!));
-      } else {
-        results.push(rejected(p.item, p.attachmentErrors));
-      }
+    const decided = new Map<string, ItemResult>();
+    // new registrations are checked here (nothing written) and submitted together below; updates run in savepoints
+    const registrations: { p: Prepared; submission: Submission }[] = [];
+    for (const p of mine) {
+      if (p.shapeErrors.length) decided.set(p.key, rejected(p.item, p.shapeErrors));
+      else if (p.item.kind === 'new' && !withCase.has(p.key)) {
+        try {
+          registrations.push({ p, submission: newSubmission(p.item, deviceId, p.at, lookups) });
+        } catch (err) {
+          decided.set(p.key, rejectedBy(err, p));
+        }
+      } else decided.set(p.key, await inSavepoint(writes, p, (wctx) => (p.item.kind === 'new' ? applyNew(wctx, tx, p.item, deviceId, p.at, lookups) : applyUpdate(wctx, tx, p.item, p.at, lookups))));
     }
-    await submissionStore.record(tx, ctx.secrets, [...decided.values()].map((d) => d.result));
+    const submitted = await submitRegistrations(writes.ctx, tx, registrations.map(({ p, submission }) => ({ submission, at: `${p.at}.household` })), lookups.usableAreas);
+    submitted.forEach((answer, k) => {
+      const { p } = registrations[k];
+      decided.set(p.key, answer instanceof HubError ? rejectedBy(answer, p) : newResult(p.item, answer));
+    });
+    await submissionStore.record(tx, ctx.secrets, [...decided.values()]);
     await writes.flush();
-    return results;
+    return chunk.map((p) => {
+      const first = decided.get(p.key);
+      if (first && owners.get(p.key) === p) return first;
+      if (first) return answer(p, { principalId: ctx.principal.id, itemHash: owners.get(p.key)!.itemHash, result: first });
+      const row = earlier.get(p.key);
+      return row ? answered(ctx, p, row) : rejected(p.item, p.attachmentErrors);
+    });
   });
 }
 
 /** One claimed item in its savepoint: applied, or rejected (its writes undone) with the field errors. */
-async function applyItem(
-  ctx: Ctx,
-  tx: Db,
-  deviceId: string,
-  p: Prepared,
-  lookups: PushLookups,
-  inSavepoint: <T>(work: () => Promise<T>) => Promise<T>,
-  earlierCase: boolean,
-): Promise<ItemResult> {
-  if (p.shapeErrors.length) return rejected(p.item, p.shapeErrors);
+async function inSavepoint(writes: DeferredWrites, p: Prepared, work: (ctx: Ctx) => Promise<ItemResult>): Promise<ItemResult> {
   try {
-    return await inSavepoint(() =>
-      p.item.kind === 'new' ? applyNew(ctx, tx, p.item, deviceId, p.at, { lookups, earlierCase }) : applyUpdate(ctx, tx, p.item, p.at, lookups),
-    );
+    return await writes.item(() => work(writes.ctx));
   } catch (err) {
-    // a bug or the database failing (5xx) rolls the whole chunk back: none of its items is stored, a retry redoes them
-    if (!(err instanceof HubError) || err.status >= 500) throw err;
-    return rejected(p.item, errorsOf(err, p.at));
+    return rejectedBy(err, p);
   }
+}
+
+/** A refusal (4xx) answers the item; a bug or the database failing (5xx) rolls the whole chunk back, stored nothing. */
+function rejectedBy(err: unknown, p: Prepared): ItemResult {
+  if (!(err instanceof HubError) || err.status >= 500) throw err;
+  return rejected(p.item, errorsOf(err, p.at));
 }
 
 /** The claimed UUIDs a registration case holds already (from another channel): the workflow answers its case. */

@@ -13,5 +13,5 @@ export type {
   WitnessInfo,
 } from './types.js';
 export type { CheckOutcome, CheckRegistry, CheckResult, CheckSubject, RegistrationCheck } from './checks.js';
-export { submitRegistration } from './submit.js';
+export { submitRegistration, submitRegistrations } from './submit.js';
 export { submitChange } from './changes.js';

@@ -8,11 +8,11 @@ import { checkIdentifiers, checkNewPerson } from '../registry/persons/rules.js';
 import { scopeParam } from '../registry/scope.js';
 import type { HouseholdInput } from '../registry/types.js';
 import type { Ctx } from '../server/context.js';
-import { conflict, unprocessable, type FieldError } from '../server/errors.js';
+import { conflict, HubError, unprocessable, type FieldError } from '../server/errors.js';
 import { auditEntries } from '../audit/entry.js';
 import { emitEvents } from '../outbox/events.js';
 import { checkInclusive } from './inclusive.js';
-import { caseStore, type CaseRow } from './store.js';
+import { caseStore, type CaseRow, type NewCase } from './store.js';
 import { caseEvent } from './transitions.js';
 import type { CaseStatus, Submission, SubmitResult } from './types.js';
 
@@ -29,13 +29,6 @@ export interface SubmitOptions {
    * are named next to it ('body.items[3].household' -> 'body.items[3].proxy.name').
    */
   at?: string;
-  /**
-   * Looked up once by a batch caller (the sync push) for all its items: the area codes the caller may register in
-   * (among those of the batch), and false when no case holds the clientRef (no lookup per item; the insert's own
-   * guard still answers a concurrent one).
-   */
-  usableAreas?: ReadonlySet<string>;
-  earlierCase?: false;
 }
 
 /**
@@ -45,18 +38,30 @@ export interface SubmitOptions {
  */
 export async function submitRegistration(ctx: Ctx, tx: Db, submission: Submission, options: SubmitOptions = {}): Promise<SubmitResult> {
   const at = options.at ?? 'body.household';
-  if (submission.clientRef && options.earlierCase !== false) {
+  if (submission.clientRef) {
     const earlier = await caseStore.byClientRef(tx, 'registration', submission.clientRef);
     if (earlier) return replay(ctx, earlier);
   }
-  const errors = await submissionErrors(ctx, tx, submission, at, options.usableAreas);
+  const errors = await submissionErrors(ctx, tx, submission, at);
   if (errors.length) throw unprocessable('registration.invalid', errors, 'The registration cannot be accepted as given.');
 
-  const id = uuidv7();
+  const c = newCase(ctx, submission);
+  const id = c.id;
+  const inserted = await caseStore.insert(tx, ctx.secrets, c);
+  if (!inserted) {
+    // a concurrent submission with the same clientRef committed first: answer its case
+    return replay(ctx, (await caseStore.byClientRef(tx, 'registration', submission.clientRef!))!);
+  }
+  await recordSubmitted(tx, ctx, { id, kind: 'registration', status: 'submitted', household_id: null, area_code: c.area_code, channel: submission.channel, reasons: [], change_kind: null, person_id: null });
+  return { caseId: id, status: 'submitted' };
+}
+
+/** A submission as a new case row ('submitted'). */
+function newCase(ctx: Ctx, submission: Submission): NewCase {
   const { household, proxy, witness } = submission;
   const data: RegistrationData = { household, ...(proxy ? { proxy } : {}), ...(witness ? { witness } : {}) };
-  const inserted = await caseStore.insert(tx, ctx.secrets, {
-    id,
+  return {
+    id: uuidv7(),
     kind: 'registration',
     status: 'submitted',
     channel: submission.channel,
@@ -77,13 +82,50 @@ export async function submitRegistration(ctx: Ctx, tx: Db, submission: Submissio
     submitted_by: ctx.principal.id,
     submitted_by_kind: ctx.principal.kind,
     data,
-  });
-  if (!inserted) {
-    // a concurrent submission with the same clientRef committed first: answer its case
-    return replay(ctx, (await caseStore.byClientRef(tx, 'registration', submission.clientRef!))!);
+  };
+}
+
+/**
+ * Several registrations at once (the sync push's new items): each checked as submitRegistration checks it, then the
+ * cases, their first events, outbox events and audit entries written with one statement each instead of per case.
+ * Answers per submission its result, or the HubError refusing it (nothing written for it). The caller looked up the
+ * areas once, and sends a submission whose clientRef a case may hold already through submitRegistration.
+ */
+export async function submitRegistrations(
+  ctx: Ctx,
+  tx: Db,
+  batch: readonly { submission: Submission; at: string }[],
+  usableAreas: ReadonlySet<string>,
+): Promise<(SubmitResult | HubError)[]> {
+  const answers: (SubmitResult | HubError)[] = new Array(batch.length);
+  const cases: { slot: number; c: NewCase }[] = [];
+  for (const [slot, { submission, at }] of batch.entries()) {
+    const errors = await submissionErrors(ctx, tx, submission, at, usableAreas);
+    if (errors.length) answers[slot] = unprocessable('registration.invalid', errors, 'The registration cannot be accepted as given.');
+    else cases.push({ slot, c: newCase(ctx, submission) });
   }
-  await recordSubmitted(tx, ctx, { id, kind: 'registration', status: 'submitted', household_id: null, area_code: household.area_code, channel: submission.channel, reasons: [], change_kind: null, person_id: null });
-  return { caseId: id, status: 'submitted' };
+  const inserted = await caseStore.insertMany(tx, ctx.secrets, cases.map(({ c }) => c));
+  for (const { slot, c } of cases) {
+    if (inserted.has(c.id)) {
+      answers[slot] = { caseId: c.id, status: 'submitted' };
+      continue;
+    }
+    // a concurrent submission with the same clientRef committed first: answer its case
+    try {
+      answers[slot] = replay(ctx, (await caseStore.byClientRef(tx, 'registration', c.client_ref!))!);
+    } catch (err) {
+      if (!(err instanceof HubError)) throw err;
+      answers[slot] = err;
+    }
+  }
+  const created = cases.map(({ c }) => c).filter((c) => inserted.has(c.id));
+  await caseStore.addSubmitEvents(tx, created.map((c) => c.id), ctx.principal.id);
+  await emitEvents(tx, created.map((c) => caseEvent({ ...c, status: 'submitted' })));
+  await ctx.audit.recordIn(
+    tx,
+    auditEntries(ctx, created.map((c) => ({ action: 'create' as const, entity: 'registration_case', entityId: c.id, subjectPersonId: null, details: { kind: c.kind, channel: c.channel } }))),
+  );
+  return answers;
 }
 
 /** The case's first event, its outbox event and audit entry. */

@@ -11,6 +11,8 @@ import { copyPgliteTemplate } from './pglite-template.js';
 import type { DbEngineName } from './services.js';
 
 export const POLL_MS = 250;
+/** How long a child hub may take to start: PGlite on a loaded machine needs most of a minute. */
+export const CHILD_START_TIMEOUT_MS = 150_000;
 
 export interface ChildHubStorage {
   /** The environment every process of the test starts with: the same data, the same master key. */

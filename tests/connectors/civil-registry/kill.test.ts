@@ -3,7 +3,7 @@
 // last applied death: it applies the rest, and nothing twice.
 import civilRegistry from '../../../connectors/civil-registry/index.js';
 import type { FhirSimulator } from '../../../connectors/civil-registry/simulator.js';
-import { callHub as call, childHubStorage, killHard, runConnectorJob, stopGracefully, waitUntil as until, type ChildHubStorage } from '../../helpers/child-hub.js';
+import { callHub as call, CHILD_START_TIMEOUT_MS, childHubStorage, killHard, runConnectorJob, stopGracefully, waitUntil as until, type ChildHubStorage } from '../../helpers/child-hub.js';
 import { startHubProcess } from '../../helpers/hub-process.js';
 import { uin } from '../../helpers/registry-data.js';
 import { dbEngines } from '../../helpers/services.js';
@@ -22,7 +22,7 @@ describe.each(dbEngines())('a civil registry pull killed midway on %s', (engine)
 
   it('resumes from the cursor that committed with the last applied change', async () => {
     const { env } = storage;
-    const first = await startHubProcess([], env);
+    const first = await startHubProcess([], env, CHILD_START_TIMEOUT_MS);
     const spouses: { id: string; uin: string }[] = [];
     try {
       expect((await call(first, 'POST', '/api/v1/admin-areas', { code: 'K1', name: 'Kill' })).status).toBe(201);
@@ -58,7 +58,7 @@ describe.each(dbEngines())('a civil registry pull killed midway on %s', (engine)
     }
 
     sim.behave({ mode: 'normal', delayMs: 0 });
-    const second = await startHubProcess([], env);
+    const second = await startHubProcess([], env, CHILD_START_TIMEOUT_MS);
     try {
       expect((await call(second, 'GET', `/api/v1/persons/${spouses[2].id}`)).body.death_date).toBeNull();
       const run = await runConnectorJob(second, 'civil-registry', 'pull');
@@ -74,5 +74,5 @@ describe.each(dbEngines())('a civil registry pull killed midway on %s', (engine)
     } finally {
       await stopGracefully(second);
     }
-  }, 240_000);
+  }, 420_000);
 });

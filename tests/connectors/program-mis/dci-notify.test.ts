@@ -115,6 +115,8 @@ describe.each(dbEngines())('DCI notify of program eligibility on %s', (db) => {
     await settle();
     const eligible = await notifies();
     expect(eligible.map((m) => recordOf(m)['@id']).sort()).toEqual([`urn:uuid:${partly.id}`, `urn:uuid:${both.id}`].sort());
+    const [{ n: eligibleNow }] = await t.hub.db.query<{ n: number }>('select count(*)::int as n from household_eligibility where program_id = $1 and eligible and household_id = $2', [program.id, none.id]);
+    expect(eligibleNow).toBe(1); // eligible like the others, but nobody in it consented: not notified
     for (const m of eligible) {
       expect(m.signature_valid).toBe(true);
       expect(m.message.transaction_id).toBe(subscriptions[0]);

@@ -5,6 +5,9 @@ import AjvModule from 'ajv';
 import type { Api } from '../../../core/server/openapi.js';
 import type { FuzzRequest } from './requests.js';
 
+/** Statuses the hub gives before it knows the operation: unreadable HTTP or body, too large, wrong media type, too many. */
+const GENERIC_REFUSALS = new Set([400, 408, 413, 415, 429, 431]);
+
 export interface Answer {
   status: number;
   type: string;
@@ -52,11 +55,9 @@ export function checkAnswer(request: FuzzRequest, answer: Answer, apis: { hub: A
   const responses = (match.operation.operation.responses ?? {}) as Json;
   const documented = responses[String(answer.status)] as Json | undefined;
   if (!documented) {
-    if (answer.status >= 400 && answer.status < 500) {
-      const ok = isJson && (api === apis.dci ? shapes.dci(body) : shapes.problem(body));
-      if (!ok) problems.push(`undocumented ${answer.status} is not in the error shape: ${answer.text.slice(0, 200)}`);
-      else problems.push(`status ${answer.status} is not listed for ${match.operation.operationId} (body ${answer.text.slice(0, 160)})`);
-    } else if (answer.status < 500) problems.push(`status ${answer.status} is not listed for ${match.operation.operationId}`);
+    // refusals that come before the operation is known (HTTP parser, body parser, router) may answer any path
+    if (!GENERIC_REFUSALS.has(answer.status)) problems.push(`status ${answer.status} is not listed for ${match.operation.operationId} (body ${answer.text.slice(0, 160)})`);
+    else if (!isJson || !(api === apis.dci ? shapes.dci(body) || shapes.problem(body) : shapes.problem(body))) problems.push(`${answer.status} is not in the error shape: ${answer.text.slice(0, 200)}`);
     return problems;
   }
   const content = (documented.content ?? {}) as Json;

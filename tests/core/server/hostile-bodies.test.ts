@@ -1,0 +1,67 @@
+// Regression cases for what the fuzzer (tests/security/fuzz.test.ts) found: bodies and requests the parsers let
+// through damaged or answered outside the document.
+import { jsonDepth, MAX_JSON_DEPTH } from '../../../core/server/body-checks.js';
+import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
+
+const INVALID_UTF8 = Buffer.concat([Buffer.from('{"code":"Q1","name":"'), Buffer.from([0xff, 0xc0, 0xaf, 0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+
+describe('hostile bodies and requests', () => {
+  let t: TestHub;
+  let headers: Record<string, string>;
+  beforeAll(async () => {
+    t = await startTestHub({ env: { SRHUB_AUTH: 'on' } });
+    headers = (await t.as(['administrator'])).headers;
+  });
+  afterAll(() => t.stop());
+
+  const raw = (method: string, path: string, body: Buffer | string, type = 'application/json', extra: Record<string, string> = headers) =>
+    fetch(t.url + path, { method, headers: { ...extra, 'content-type': type }, body: typeof body === 'string' ? body : new Uint8Array(body) }).then(async (res) => ({
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      body: JSON.parse(await res.text()),
+    }));
+
+  it('refuses a JSON body that is not UTF-8 (instead of storing U+FFFD) and writes nothing', async () => {
+    const res = await raw('POST', '/api/v1/admin-areas', INVALID_UTF8);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'request.invalid_utf8', errors: [{ field: 'body', message: 'is not valid UTF-8' }] });
+    expect((await t.get('/api/v1/admin-areas', { headers })).body.items).toEqual([]);
+    // the same text as UTF-8 is taken
+    expect((await t.post('/api/v1/admin-areas', { code: 'Q1', name: 'ÿ' }, { headers })).status).toBe(201);
+  });
+
+  it('refuses a form body that is not UTF-8', async () => {
+    const res = await raw('POST', '/oauth2/token', Buffer.concat([Buffer.from('grant_type=password&username='), Buffer.from([0xff, 0xfe]), Buffer.from('&password=x')]), 'application/x-www-form-urlencoded', {});
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('request.invalid_utf8');
+  });
+
+  it('refuses JSON nested deeper than the limit at once, on the hub API and the DCI API (was a 500 there)', async () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const hub = await raw('POST', '/api/v1/persons', deep);
+    expect(hub.status).toBe(400);
+    expect(hub.body.code).toBe('request.too_deep');
+    const dci = await raw('POST', '/registry/sync/search', deep);
+    expect(dci.status).toBe(400);
+    expect(dci.body.message).toMatchObject({ ack_status: 'ERR', error: { code: 'err.request.bad' } });
+  });
+
+  it('answers a URL over the header limit with problem+json 431, not a bare status line', async () => {
+    const res = await fetch(`${t.url}/api/v1/persons/${'a'.repeat(40_000)}`, { headers });
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await res.json()).toMatchObject({ status: 431, code: 'request.headers_too_large' });
+    // the server is still there for the next request
+    expect((await fetch(`${t.url}/health`)).status).toBe(200);
+  });
+});
+
+describe('jsonDepth', () => {
+  it('counts nesting outside strings only, escapes included', () => {
+    expect(jsonDepth(Buffer.from('{"a":[1,{"b":[]}]}'))).toBe(4);
+    expect(jsonDepth(Buffer.from('{"a":"[[[[{{{{\\"[[["}'))).toBe(1);
+    expect(jsonDepth(Buffer.from('1'))).toBe(0);
+    expect(jsonDepth(Buffer.from('['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH)))).toBe(MAX_JSON_DEPTH);
+    expect(jsonDepth(Buffer.from('['.repeat(MAX_JSON_DEPTH + 1)))).toBe(MAX_JSON_DEPTH + 1);
+  });
+});
