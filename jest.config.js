@@ -1,10 +1,11 @@
 /** Jest runs the TypeScript sources directly as ES modules (ts-jest default-esm). */
 export default {
   preset: 'ts-jest/presets/default-esm',
-  testEnvironment: 'node',
+  // node, plus parsed YAML shared by a worker's test files (tests/helpers/test-environment.cjs, yaml-memo.ts)
+  testEnvironment: '<rootDir>/tests/helpers/test-environment.cjs',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^yaml$': '<rootDir>/tests/helpers/yaml-memo.ts' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   globalSetup: '<rootDir>/tests/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',

@@ -1,8 +1,21 @@
 // Identifiers the hub makes: time-ordered UUIDs for rows, check-digit registry IDs for people.
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomFillSync, randomInt } from 'node:crypto';
 
 let lastMs = 0;
 let sequence = 0;
+
+// random bytes drawn from a pool refilled 4 KiB at a time: randomBytes(16) per id was a getrandom system call per row,
+// a measurable share of bulk registration's CPU (docs/benchmarks.md); each byte is still used once
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+function randomCopy(size: number): Buffer {
+  if (poolOffset + size > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  poolOffset += size;
+  return Buffer.from(pool.subarray(poolOffset - size, poolOffset));
+}
 
 /**
  * A UUIDv7 (RFC 9562): ordered by creation time, so new rows land at the end of their index. Within one
@@ -18,10 +31,10 @@ export function uuidv7(): string {
     }
     now = lastMs;
   } else {
-    sequence = randomBytes(1)[0]; // a random start, leaving room to count up
+    sequence = randomCopy(1)[0]; // a random start, leaving room to count up
   }
   lastMs = now;
-  const bytes = randomBytes(16);
+  const bytes = randomCopy(16);
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = 0x70 | (sequence >> 8);
   bytes[7] = sequence & 0xff;

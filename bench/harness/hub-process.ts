@@ -41,7 +41,7 @@ function memoryOf(pid: number): { rss: number; hwm: number } | null {
  * Starts `node <args>` with these environment additions (its stdout appended to `logFile`, if given), waits until
  * GET <readyPath> answers 2xx, and samples its memory until stopped.
  */
-export async function startServerProcess(args: string[], env: NodeJS.ProcessEnv, readyPath = '/ready', logFile?: string, timeoutMs = 90_000): Promise<ServerProcess> {
+export async function startServerProcess(args: string[], env: NodeJS.ProcessEnv, readyPath = '/ready', logFile?: string, timeoutMs = 300_000): Promise<ServerProcess> {
   const port = await freePort();
   // its log (warnings and errors only) to a file, so a failed request's cause can be looked up by its request id
   const out = logFile ? openSync(logFile, 'a') : 'ignore';

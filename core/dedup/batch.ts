@@ -115,6 +115,14 @@ async function heartbeat(db: Db, runId: string, stats: Record<string, number>): 
   await db.query(`update dedup_run set heartbeat_at = now(), stats = $2::jsonb where id = $1`, [runId, JSON.stringify(stats)]);
 }
 
+/**
+ * pg_trgm similarity of whole names required in blocks that grow with the registry (one name token in a birth year and
+ * district, one phonetic code in a district). Two people sharing one of their two names score ~0.3-0.4 (namesakes);
+ * a person registered again with one typo scores above 0.5 (measured on the bench's injected duplicates: 985 of
+ * 1,000 at 0.5 or more). Without it these blocks' pairs grow with the square of the registry.
+ */
+const CROWDED_BLOCK_SIMILARITY = 0.45;
+
 interface Pass {
   name: string;
   trigram: boolean;
@@ -133,8 +141,10 @@ const KEYED = `select k.person_id, k.name_key, k.name_tokens, k.phonetic_key, k.
  * common name in one year, tell nothing and would cost n² comparisons), and takes its partition by a hash of the block.
  */
 function blockPasses(trigram: boolean): Pass[] {
-  // the name filter of the passes whose block is not a name (without pg_trgm: none, scoring decides)
-  const similar = (a: string, b: string) => (trigram ? ` and similarity(${a}.name_key, ${b}.name_key) >= $5` : '');
+  // the name filter of the passes whose block is not a whole name (without pg_trgm: none, scoring decides); `crowded`
+  // blocks (one name token or code in a district) fill with namesakes as the registry grows: a stricter bar there
+  const similar = (a: string, b: string, crowded = false) =>
+    trigram ? ` and similarity(${a}.name_key, ${b}.name_key) >= ${crowded ? `greatest($5::real, ${CROWDED_BLOCK_SIMILARITY})` : '$5'}` : '';
   const passes: Pass[] = [
     {
       name: 'phone',
@@ -204,7 +214,7 @@ function blockPasses(trigram: boolean): Pass[] {
         from blocks
         join undated a on a.code = blocks.code and a.area_code = blocks.area_code
         join placed b on b.code = blocks.code and b.area_code = blocks.area_code and b.person_id <> a.person_id
-        where true${similar('a', 'b')}`,
+        where true${similar('a', 'b', true)}`,
     },
     {
       // typos in both names: the same exact birth date in the same area, names similar by pg_trgm. A day and a
@@ -240,7 +250,7 @@ function blockPasses(trigram: boolean): Pass[] {
       join tokens a on a.tok = blocks.tok and a.birth_year = blocks.birth_year and a.area_code = blocks.area_code
       join tokens b on b.tok = blocks.tok and b.birth_year = blocks.birth_year and b.area_code = blocks.area_code
         and a.person_id < b.person_id
-      where a.name_key <> b.name_key${similar('a', 'b')}`,
+      where a.name_key <> b.name_key${similar('a', 'b', true)}`,
   });
   return passes;
 }

@@ -94,7 +94,20 @@ export function problemHandler(err: unknown, req: Request, res: Response, _next:
     return;
   }
   res.set(e.headers);
+  if (e.status === 400 && OAUTH_TOKEN_PATHS.has(req.path)) {
+    sendOAuthError(res, e);
+    return;
+  }
   sendProblem(res, e, req.id);
+}
+
+// OAuth clients read RFC 6749 errors from the token endpoints, also for a request the parsers or validation refused
+const OAUTH_TOKEN_PATHS = new Set(['/oauth2/token', '/oauth2/client/token']);
+
+function sendOAuthError(res: Response, e: HubError): void {
+  const fields = ((e.details.errors ?? []) as FieldError[]).map((f) => `${f.field} ${f.message}`);
+  res.set({ 'Cache-Control': 'no-store' });
+  res.status(400).json({ error: 'invalid_request', error_description: fields.length ? `${e.message} ${fields.join('; ')}.` : e.message });
 }
 
 export function sendProblem(res: Response, e: HubError, requestId?: string): void {

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import addFormats from 'ajv-formats';
 import { OpenAPIBackend, type Operation } from 'openapi-backend';
 import { parse as parseYaml } from 'yaml';
-import type { FieldError } from './errors.js';
+import { invalid, type FieldError } from './errors.js';
 
 export interface ApiOperation {
   operationId: string;
@@ -75,7 +75,10 @@ export class Api {
     return this.backend.definition;
   }
 
-  /** The operation for a method and path; `allowed` lists the methods when only the method is wrong. */
+  /**
+   * The operation for a method and path; `allowed` lists the methods when only the method is wrong.
+   * Throws a 400 HubError when a path parameter is not valid percent-encoding.
+   */
   match(method: string, path: string): RouteMatch | { allowed: string[] } | undefined {
     let compiled = this.exact.get(path);
     let values: string[] = [];
@@ -93,7 +96,7 @@ export class Api {
     const operation = compiled.byMethod.get(method === 'HEAD' ? 'GET' : method);
     if (!operation) return { allowed: [...compiled.byMethod.keys()] };
     const params: Record<string, string> = {};
-    compiled.names.forEach((name, i) => (params[name] = safeDecode(values[i])));
+    compiled.names.forEach((name, i) => (params[name] = decodeParameter(name, values[i])));
     return { operation, params };
   }
 
@@ -152,11 +155,12 @@ function securityScopes(op: Operation, rootSecurity: unknown): string[] | null {
   return [...new Set(security.flatMap((requirement) => Object.values(requirement).flat()))];
 }
 
-function safeDecode(value: string): string {
+/** A path parameter as text; broken percent-encoding ('%', '%E0%A4%A') is the caller's error, not a 500 later. */
+function decodeParameter(name: string, value: string): string {
   try {
     return decodeURIComponent(value);
   } catch {
-    return value;
+    throw invalid([{ field: `path.${name}`, message: 'is not valid percent-encoded UTF-8' }]);
   }
 }
 

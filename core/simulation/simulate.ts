@@ -93,8 +93,9 @@ const sharesOf = (row: Record<string, unknown>, prefix: string): Shares => ({
   with_children: (row[`${prefix}_with_children`] as number | null) ?? null,
 });
 
+// the temporary tables have no keys: they are read whole by hash joins, and an index per table cost its build
 async function scoreInto(tx: Db, table: string, model: ModelDefinition | null): Promise<void> {
-  await tx.query(`create temp table ${table} (household_id uuid primary key, score float8) on commit drop`);
+  await tx.query(`create temp table ${table} (household_id uuid, score float8) on commit drop`);
   if (!model) return;
   const params = new SqlParams();
   await tx.query(`insert into ${table} select s.household_id, s.score from (${scoreSelect(model, params, 'select * from sim_features')}) s`, params.values);
@@ -120,18 +121,23 @@ export async function simulate(
     await tx.query(`drop table if exists pg_temp.${table}`);
   }
   // the scope as rows, so the features snapshot below needs no parameters (CREATE TABLE AS takes none)
+  // every area in scope (each scope area with its subtree), so each household is one hash lookup, not a subquery
   await tx.query('create temp table sim_scope (code text primary key) on commit drop');
-  if (input.areas) await tx.query('insert into sim_scope select distinct unnest($1::text[])', [input.areas]);
-  const inScope = input.areas
-    ? `exists (select 1 from admin_area x join admin_area g on starts_with(x.path, g.path) join sim_scope sc on sc.code = g.code where x.code = h.area_code)`
-    : 'true';
+  if (input.areas) {
+    await tx.query(
+      `insert into sim_scope select distinct x.code from admin_area x join admin_area g on starts_with(x.path, g.path) where g.code = any($1::text[])`,
+      [input.areas],
+    );
+  }
+  const inScope = input.areas ? 'h.area_code in (select sc.code from sim_scope sc)' : 'true';
   await tx.query(`create temp table sim_features on commit drop as ${featuresSql(inScope)}`);
-  await tx.query('alter table sim_features add primary key (household_id)');
 
   await scoreInto(tx, 'sim_base_scores', input.baseline.model);
-  await scoreInto(tx, 'sim_scen_scores', input.scenario.model);
+  // a scenario that leaves the model as it is (rules, quota, budget, benefits only) reuses the baseline's scores
+  const sameModel = JSON.stringify(input.scenario.model) === JSON.stringify(input.baseline.model);
+  if (!sameModel) await scoreInto(tx, 'sim_scen_scores', input.scenario.model);
   await applyPolicy(tx, 'sim_base', input.baseline.policy, 'sim_base_scores');
-  await applyPolicy(tx, 'sim_scen', input.scenario.policy, 'sim_scen_scores');
+  await applyPolicy(tx, 'sim_scen', input.scenario.policy, sameModel ? 'sim_base_scores' : 'sim_scen_scores');
 
   // one row per household in scope: its group, demographics and both outcomes
   await tx.query(

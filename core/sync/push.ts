@@ -1,8 +1,9 @@
 // A batch pushed from a device, in chunks (CHUNK items), each chunk in one transaction: its client UUIDs are claimed
 // first in one statement; new registrations are checked without writing and their cases then inserted together; each
 // update runs in a savepoint of its own (a rejected one is rolled back alone); last, the answers, audit entries and
-// outbox events of the chunk are written at once before commit. A rejected item's answer is stored like the others. A retried batch, a batch split across attempts, or the same batch pushed twice at the same time yields each
-// record once: the second claim waits for the first chunk to commit and then answers what the first answered.
+// outbox events of the chunk are written at once before commit. A rejected item's answer is stored like the others.
+// A retried batch, a batch split across attempts, or the same batch pushed twice at the same time yields each record
+// once: the second claim waits for the first chunk to commit and then answers what the first answered.
 import { sqlState, type Db } from '../db/db.js';
 import type { Ctx } from '../server/context.js';
 import { HubError, type FieldError } from '../server/errors.js';

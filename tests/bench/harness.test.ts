@@ -1,4 +1,4 @@
-// The benchmark harness (bench/run.ts) in a tiny mode: 2,000 persons, one-second load cases. It must run end to end
+// The benchmark harness (bench/run.ts) in a tiny mode: 2,000 persons, two-second load cases. It must run end to end
 // against the real PostgreSQL and Redis, write its JSON with every measurement, and drop its scratch database. The
 // figures themselves are not judged here (speed targets live in bench/, never in timed tests).
 import { spawn } from 'node:child_process';
@@ -29,7 +29,7 @@ const available = Boolean(postgresUrl() && redisUrl());
   it('measures everything, writes the JSON with machine, versions and command, and drops its database', async () => {
     const server = new URL(postgresUrl()!);
     server.pathname = '/postgres';
-    const args = ['--import', 'tsx', 'bench/run.ts', '--persons', '2000', '--seconds', '1', '--concurrency', '1,2', '--out', out];
+    const args = ['--import', 'tsx', 'bench/run.ts', '--persons', '2000', '--seconds', '2', '--concurrency', '1,2', '--out', out];
     const child = spawn(process.execPath, args, {
       env: { ...process.env, BENCH_POSTGRES_URL: server.toString(), REDIS_URL: redisUrl()!, NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { decodeJwt } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { createClient } from '../../core/auth/clients.js';
 import { scopesOf } from '../../core/auth/roles.js';
 import { issueAccessToken } from '../../core/auth/tokens.js';
@@ -90,6 +90,10 @@ describe('two hub instances on one PostgreSQL and one Redis', () => {
   let admin: Record<string, string>;
   let prices: Awaited<ReturnType<typeof priceApi>>;
   let scheduleForcedAt = 0;
+  // an external OpenID provider whose tokens carry role names (the hub maps them to scopes from its role table)
+  const IDP_ISSUER = 'https://idp.example.gov';
+  let idpKey: CryptoKey;
+  let jwksServer: Server;
 
   /** A user of these roles, created in the shared database, and bearer headers valid on both instances. */
   async function aUser(roles: string[]): Promise<{ id: string; headers: Record<string, string> }> {
@@ -112,6 +116,11 @@ describe('two hub instances on one PostgreSQL and one Redis', () => {
     // several instances need a shared server database and a shared Redis: PGlite is one process's only
     if (!pg || !redis) throw new Error('this suite needs PostgreSQL and Redis: set DATABASE_URL and REDIS_URL');
     database = await createTestDatabase('postgres');
+    const idp = await generateKeyPair('ES256');
+    idpKey = idp.privateKey;
+    const jwk = { ...(await exportJWK(idp.publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
+    jwksServer = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
     dataDirs = await Promise.all([0, 1].map(() => mkdtemp(path.join(tmpdir(), 'srhub-two-'))));
     const env: Record<string, string> = {
       DATABASE_URL: database.url!,
@@ -125,6 +134,7 @@ describe('two hub instances on one PostgreSQL and one Redis', () => {
       SRHUB_RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
       SRHUB_REPORTS_MIN_CELL: '1',
       SRHUB_SHUTDOWN_TIMEOUT_MS: '2000',
+      SRHUB_TRUSTED_ISSUERS: JSON.stringify([{ issuer: IDP_ISSUER, jwks_uri: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks`, audience: 'srhub-api' }]),
     };
     // started together, as a Deployment's replicas are: migrations, keys and the first administrator must not double
     [a, b] = await Promise.all(dataDirs.map((dir) => startHubProcess([], { ...env, SRHUB_DATA_DIR: dir }, 240_000)));
@@ -154,6 +164,7 @@ describe('two hub instances on one PostgreSQL and one Redis', () => {
     for (const hub of [a, b]) hub?.child.kill('SIGTERM');
     await Promise.all([a?.exited, b?.exited]);
     await prices?.close();
+    jwksServer?.close();
     await db?.close();
     await database?.drop();
     await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
@@ -180,6 +191,21 @@ describe('two hub instances on one PostgreSQL and one Redis', () => {
     expect((await call(a, 'PATCH', `/api/v1/users/${officer.id}`, { disabled: true }, admin)).status).toBe(200);
     // A's change reaches B's cache through Redis pub/sub before the next request
     expect((await call(b, 'GET', '/api/v1/me', undefined, officer.headers)).status).toBe(401);
+  }, 120_000);
+
+  it('applies a role created or changed through one instance at once on the other', async () => {
+    const role = `ti_reader_${randomBytes(3).toString('hex')}`;
+    const external = await new SignJWT({ roles: [role] }).setProtectedHeader({ alg: 'ES256', kid: 'idp-1' }).setIssuer(IDP_ISSUER)
+      .setAudience('srhub-api').setSubject('p-1').setIssuedAt().setExpirationTime('10m').sign(idpKey);
+    const scopesOn = async (hub: HubProcess) => (await call(hub, 'GET', '/api/v1/me', undefined, { authorization: `Bearer ${external}` })).body.scopes;
+    // B has read the role table while the role did not exist: it grants nothing
+    expect(await scopesOn(b)).toEqual([]);
+    expect((await call(a, 'POST', '/api/v1/roles', { name: role, description: 'Reads the registry', scopes: ['registry.read'] }, admin)).status).toBe(201);
+    expect(await scopesOn(b)).toEqual(['registry.read']);
+    // a scope taken away through A is gone from B's next request, not after B's minute-long refresh
+    expect((await call(a, 'PATCH', `/api/v1/roles/${role}`, { scopes: ['reports.read'] }, admin)).status).toBe(200);
+    expect(await scopesOn(b)).toEqual(['reports.read']);
+    expect(await scopesOn(a)).toEqual(['reports.read']);
   }, 120_000);
 
   it('honours a consent withdrawn through one instance at the next disclosure through the other', async () => {

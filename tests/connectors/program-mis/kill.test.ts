@@ -51,7 +51,8 @@ describe.each(dbEngines())('a program MIS status pull killed midway on %s', (eng
       const configured = await call(first, 'PUT', '/api/v1/connectors/program-mis/configuration', {
         configuration: { ...programMisSimulator.demoConfiguration(sim.url), programs: [PROGRAM], pageSize: 1 },
         enabled: true,
-        settings: { httpTimeoutMs: 300_000, retries: 0 },
+        // the killed hub's run keeps its slot until its lease (the job's time limit) runs out: room for the next one
+        settings: { httpTimeoutMs: 300_000, retries: 0, concurrency: 2 },
       });
       expect(configured.status).toBe(200);
       expect((await call(first, 'POST', '/api/v1/connectors/program-mis/runs', { job: 'pull' })).status).toBe(202);

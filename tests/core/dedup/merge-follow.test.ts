@@ -27,7 +27,7 @@ describe.each(dbEngines())('what a merge moves, on %s', (engine) => {
   async function consent(agreementId: string, personId: string, decision: 'given' | 'refused' = 'given'): Promise<string> {
     const res = await h.t.post('/api/v1/consent/consents', { agreement_id: agreementId, person_id: personId, decision }, { headers: h.officer });
     expect(res.status).toBe(201);
-    return res.body.id;
+    return res.body.consent.id;
   }
 
   async function withdraw(consentId: string): Promise<void> {
