@@ -15,6 +15,7 @@ export interface ReceivedDciMessage {
   message_id: string;
   /** The hub's signature checked against its published keys. */
   signature_valid: boolean;
+  signature: string | undefined;
   header: Record<string, unknown>;
   message: Record<string, any>;
 }
@@ -95,7 +96,7 @@ export function dciSubscriberRoutes(): { router: express.Router; received: Recei
       if (seen.has(messageId)) duplicates += 1;
       else {
         seen.add(messageId);
-        received.push({ action, message_id: messageId, signature_valid: await signedByHub(envelope), header: envelope.header, message: envelope.message });
+        received.push({ action, message_id: messageId, signature_valid: await signedByHub(envelope), signature: envelope.signature, header: envelope.header, message: envelope.message });
       }
       res.json({ message: { ack_status: 'ACK', timestamp: new Date().toISOString(), correlation_id: randomUUID() } });
     });

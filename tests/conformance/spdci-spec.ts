@@ -30,7 +30,7 @@ export async function loadSpec(): Promise<SpecValidator> {
   delete valueTypes.oneOf;
   // the hub's own event types besides REGISTER and NewHouseHoldMember (documented extension)
   const notifyData = schemas.NotifyEventRequest.properties.notify_event.items.properties.data.properties;
-  notifyData.reg_event_type.enum.push('UPDATE', 'DEATH', 'DEREGISTER');
+  notifyData.reg_event_type.enum.push('UPDATE', 'DEATH', 'DEREGISTER', 'ELIGIBILITY');
 
   const ajv = new Ajv.default({ strict: false, allErrors: true, formats: { int32: true, binary: true } });
   addFormats.default(ajv);

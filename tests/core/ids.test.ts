@@ -15,7 +15,8 @@ describe('uuidv7', () => {
     const ids = Array.from({ length: 20_000 }, () => uuidv7());
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.every((id, i) => i === 0 || ids[i - 1] < id)).toBe(true);
-    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const form = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect(ids.filter((id) => !form.test(id))).toEqual([]);
     // the random part differs between ids (no reuse of pool bytes)
     const tails = new Set(ids.map((id) => id.slice(19)));
     expect(tails.size).toBe(ids.length);

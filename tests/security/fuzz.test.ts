@@ -19,7 +19,7 @@ import { checkAnswer, errorShapes, polluted, prototypeSnapshot, type ErrorShapes
 import { differences, fingerprint } from './fuzz/database-state.js';
 import { KnownValues } from './fuzz/known-values.js';
 import { refusedRequestsFor, requestsFor, shapeOf, type FuzzRequest, type OperationShape } from './fuzz/requests.js';
-import { inParallel, send, Tally, type Failure } from './fuzz/runner.js';
+import { connectionRetries, inParallel, send, Tally, type Failure } from './fuzz/runner.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const RUNS_PER_OPERATION = Number(process.env.FUZZ_RUNS ?? 62);
@@ -150,7 +150,7 @@ describe(`hostile input on ${ENGINE} (seed ${SEED})`, () => {
   it('stays up, unpolluted and without unhandled rejections, after at least 10,000 requests', async () => {
     const total = totals.refused + totals.main;
     // eslint-disable-next-line no-console
-    console.log(`fuzz total: ${total} requests (refused phase ${totals.refused}, hostile phase ${totals.main}); seed ${SEED}`);
+    console.log(`fuzz total: ${total} requests (refused phase ${totals.refused}, hostile phase ${totals.main}); seed ${SEED}; ${connectionRetries.count} resets retried on a fresh connection`);
     expect(total).toBeGreaterThanOrEqual(MIN_REQUESTS);
     expect(polluted()).toEqual([]);
     expect(prototypeSnapshot()).toBe(prototypeBefore);

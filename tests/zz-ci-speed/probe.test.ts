@@ -1,5 +1,7 @@
-// TEMPORARY (ci-speed helper): CPU cost of PGlite opens inside jest. Deleted before the report.
+// TEMPORARY (ci-speed helper): CPU cost of hub start phases inside jest. Deleted before the report.
 import { performance } from 'node:perf_hooks';
+import { loadHubDocument } from '../../core/server/hub-document.js';
+import { startTestHub } from '../helpers/test-hub.js';
 import { openTestDb } from '../helpers/databases.js';
 
 async function measure<T>(name: string, f: () => Promise<T>): Promise<T> {
@@ -10,8 +12,13 @@ async function measure<T>(name: string, f: () => Promise<T>): Promise<T> {
   return r;
 }
 it('measures', async () => {
-  for (let i = 0; i < 3; i++) {
-    const d = await measure(`openTestDb pglite`, () => openTestDb('pglite'));
-    await measure(`close pglite`, () => d.close());
+  await measure('loadHubDocument 1', () => loadHubDocument());
+  await measure('loadHubDocument 2', () => loadHubDocument());
+  for (const db of ['postgres', 'postgres', 'pglite'] as const) {
+    const t = await measure(`startTestHub ${db}`, () => startTestHub({ db }));
+    await measure(`as() ${db}`, () => t.as(['administrator']));
+    await measure(`stop ${db}`, () => t.stop());
   }
+  const d = await measure(`openTestDb postgres`, () => openTestDb('postgres'));
+  await measure(`close postgres`, () => d.close());
 }, 600_000);

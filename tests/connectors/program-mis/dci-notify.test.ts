@@ -7,6 +7,7 @@ import { programMisSimulator } from '../../../connectors/program-mis/simulator.j
 import type { ReceivedDciMessage } from '../../../connectors/program-mis/dci-subscriber.js';
 import { randomUUID } from 'node:crypto';
 import { aClient, dciPost, header } from '../../core/dci/dci-helpers.js';
+import { loadSpec } from '../../conformance/spdci-spec.js';
 import { aHousehold, aPerson, uin } from '../../helpers/registry-data.js';
 import { dbEngines } from '../../helpers/services.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
@@ -117,8 +118,11 @@ describe.each(dbEngines())('DCI notify of program eligibility on %s', (db) => {
     expect(eligible.map((m) => recordOf(m)['@id']).sort()).toEqual([`urn:uuid:${partly.id}`, `urn:uuid:${both.id}`].sort());
     const [{ n: eligibleNow }] = await t.hub.db.query<{ n: number }>('select count(*)::int as n from household_eligibility where program_id = $1 and eligible and household_id = $2', [program.id, none.id]);
     expect(eligibleNow).toBe(1); // eligible like the others, but nobody in it consented: not notified
+    const standard = await loadSpec();
     for (const m of eligible) {
       expect(m.signature_valid).toBe(true);
+      // the standard's NotifyEventRequest (with the hub's documented event types)
+      expect(standard.request('/registry/notify', { signature: m.signature, header: m.header, message: m.message })).toEqual([]);
       expect(m.message.transaction_id).toBe(subscriptions[0]);
       expect(m.message.notify_event[0].data).toMatchObject({ reg_event_type: 'ELIGIBILITY', reg_record_type: 'Group' });
       expect(eligibilityOf(recordOf(m))).toEqual({ program: PROGRAM, eligible: true });

@@ -64,7 +64,9 @@ export function typo(rng: Random, word: string): string {
 
 function birthDateSlip(rng: Random, date: string): string {
   const [y, m, d] = date.split('-').map(Number);
-  if (d <= 12 && d !== m && rng.chance(0.5)) return `${y}-${String(d).padStart(2, '0')}-${String(m).padStart(2, '0')}`;
+  const swapped = `${y}-${String(d).padStart(2, '0')}-${String(m).padStart(2, '0')}`;
+  // day and month swapped, unless that lands in the future (the registry would refuse it)
+  if (d <= 12 && d !== m && rng.chance(0.5) && swapped <= new Date().toISOString().slice(0, 10)) return swapped;
   const day = d === 1 ? 2 : d - 1;
   return `${y}-${String(m).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }

@@ -30,10 +30,25 @@ describe('hostile bodies and requests', () => {
     expect((await t.post('/api/v1/admin-areas', { code: 'Q1', name: 'ÿ' }, { headers })).status).toBe(201);
   });
 
-  it('refuses a form body that is not UTF-8', async () => {
+  it('refuses a form body that is not UTF-8, as an RFC 6749 error on the token endpoint', async () => {
     const res = await raw('POST', '/oauth2/token', Buffer.concat([Buffer.from('grant_type=password&username='), Buffer.from([0xff, 0xfe]), Buffer.from('&password=x')]), 'application/x-www-form-urlencoded', {});
     expect(res.status).toBe(400);
-    expect(res.body.code).toBe('request.invalid_utf8');
+    expect(res.body).toEqual({ error: 'invalid_request', error_description: 'The request body is not valid UTF-8. body is not valid UTF-8.' });
+  });
+
+  it('answers a token request the validation refuses in the OAuth shape of the document, not problem+json', async () => {
+    const res = await raw('POST', '/oauth2/client/token?sort=x', 'grant_type=client_credentials', 'application/x-www-form-urlencoded', {});
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+    expect(res.body.error_description).toContain('query.sort');
+  });
+
+  it('refuses a path parameter with broken percent-encoding with 400 naming it (was a 500)', async () => {
+    for (const bad of ['%', '%E0%A4%A']) {
+      const res = await fetch(`${t.url}/api/v1/users/${bad}`, { headers });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 'request.invalid', errors: [{ field: 'path.id', message: 'is not valid percent-encoded UTF-8' }] });
+    }
   });
 
   it('refuses JSON nested deeper than the limit at once, on the hub API and the DCI API (was a 500 there)', async () => {

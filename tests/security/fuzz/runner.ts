@@ -1,5 +1,6 @@
 // Sends fuzzed requests to a running hub, a few at a time, each with a time limit, and tallies the answers per
 // operation and per kind of breakage.
+import { request as httpRequest } from 'node:http';
 import type { Answer } from './checks.js';
 import type { FuzzRequest } from './requests.js';
 
@@ -35,8 +36,36 @@ export class Tally {
   }
 }
 
-/** One request over HTTP; a timeout or a dropped connection comes back as undefined with the reason. */
+export const connectionRetries = { count: 0 };
+
+/**
+ * One request over HTTP; a timeout or a dropped connection comes back as an error. A reset is tried once more on
+ * a connection of its own: a kept-alive socket the server closed while the request was being sent is a race of
+ * the client's pool, not the hub's answer (a request that resets a fresh connection too is reported).
+ */
 export async function send(baseUrl: string, request: FuzzRequest, timeoutMs: number): Promise<{ answer?: Answer; error?: string }> {
+  const first = await sendOnce(baseUrl, request, timeoutMs);
+  if (!first.error?.includes('ECONNRESET') && !first.error?.includes('other side closed')) return first;
+  connectionRetries.count += 1;
+  return sendOnFreshConnection(baseUrl, request, timeoutMs);
+}
+
+function sendOnFreshConnection(baseUrl: string, request: FuzzRequest, timeoutMs: number): Promise<{ answer?: Answer; error?: string }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const req = httpRequest(baseUrl + request.url, { method: request.method, headers: request.headers, agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ answer: { status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started } }));
+      res.on('error', (err) => resolve({ error: `request failed on a fresh connection: ${err.message}` }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms (hang)`)));
+    req.on('error', (err) => resolve({ error: `request failed on a fresh connection: ${err.message}` }));
+    req.end(request.body);
+  });
+}
+
+async function sendOnce(baseUrl: string, request: FuzzRequest, timeoutMs: number): Promise<{ answer?: Answer; error?: string }> {
   const started = performance.now();
   try {
     const res = await fetch(baseUrl + request.url, {

@@ -1,0 +1,86 @@
+// kill -9 of the hub in the middle of a sync push: what was answered is kept, every chunk of the interrupted push is
+// there whole or not at all, and pushing the batch again after the restart yields each record exactly once.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CHUNK } from '../../../core/sync/push.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/databases.js';
+import { startHubProcess } from '../../helpers/hub-process.js';
+import { dbEngines } from '../../helpers/services.js';
+import { anAnsweredHousehold } from '../forms/form-data.js';
+
+const BATCH = 4 * CHUNK + 10;
+
+interface Result {
+  client_id: string;
+  status: string;
+  first_status?: string;
+  case_id?: string;
+}
+
+async function push(url: string, items: unknown[]): Promise<{ status: number | 'connection lost'; results?: Result[] }> {
+  try {
+    const res = await fetch(`${url}/api/v1/sync/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device_id: 'crash', items }) });
+    return { status: res.status, results: res.status === 200 ? (await res.json()).results : undefined };
+  } catch {
+    return { status: 'connection lost' };
+  }
+}
+
+describe.each(dbEngines())('killing the hub mid-sync-push on %s', (engine) => {
+  let dataDir: string;
+  let database: TestDatabase;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'srhub-sync-crash-'));
+    database = await createTestDatabase(engine);
+  });
+  afterEach(async () => {
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('leaves each chunk whole or absent, and the batch pushed again taken exactly once', async () => {
+    const env: Record<string, string> = { SRHUB_DATA_DIR: dataDir, SRHUB_AUTH: 'off', SRHUB_MASTER_KEY: randomBytes(32).toString('base64'), ...(database.url ? { DATABASE_URL: database.url } : {}) };
+    const hub = await startHubProcess([], env);
+    await fetch(`${hub.url}/api/v1/admin-areas`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'AM-R1-D1', name: 'Crash' }) });
+    const items = Array.from({ length: BATCH }, () => ({
+      client_id: randomUUID(), captured_at: new Date().toISOString(), form: { id: 'household-socioeconomic', version: 1 }, kind: 'new', household: anAnsweredHousehold(),
+    }));
+    // a small push that is answered, then the rest cut off by kill -9 while it is being written
+    expect((await push(hub.url, items.slice(0, 10))).status).toBe(200);
+    const inFlight = push(hub.url, items.slice(10));
+    await new Promise((r) => setTimeout(r, 300));
+    hub.child.kill('SIGKILL');
+    const cut = await inFlight;
+    await hub.exited;
+
+    const restarted = await startHubProcess([], env);
+    try {
+      const again = await push(restarted.url, items);
+      expect(again.status).toBe(200);
+      const results = again.results!;
+      // what was answered is there: a duplicate of its first answer
+      for (const r of results.slice(0, 10)) expect([r.status, r.first_status]).toEqual(['duplicate', 'accepted']);
+      const rest = results.slice(10);
+      if (cut.status === 200) {
+        expect(rest.every((r) => r.status === 'duplicate')).toBe(true);
+      } else {
+        // chunks commit in order, each whole: the items that got in are the first whole chunks of the cut push
+        const got = rest.filter((r) => r.status === 'duplicate').length;
+        expect(rest.slice(0, got).every((r) => r.status === 'duplicate' && r.first_status === 'accepted')).toBe(true);
+        expect(rest.slice(got).every((r) => r.status === 'accepted')).toBe(true);
+        expect(got === rest.length || got % CHUNK === 0).toBe(true);
+      }
+      // exactly once: one case per item, none shared
+      const caseIds = new Set(results.map((r) => r.case_id));
+      expect(caseIds.size).toBe(BATCH);
+      expect(caseIds.has(undefined)).toBe(false);
+      const verify = await (await fetch(`${restarted.url}/api/v1/audit/verify`)).json();
+      expect(verify.valid).toBe(true);
+    } finally {
+      restarted.child.kill('SIGTERM');
+      await restarted.exited;
+    }
+  });
+});
