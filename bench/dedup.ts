@@ -40,15 +40,21 @@ async function main(): Promise<void> {
     const ctx = systemContext(config, db, createSecrets(masterKey), createLogger('warn'), SYSTEM_PRINCIPAL);
     let started = Date.now();
     let known: KnownDuplicate[];
-    if (values.reuse) {
+    const [{ injected }] = await db.query<{ injected: boolean }>(`select to_regclass('bench_known_duplicate') is not null as injected`);
+    if (values.reuse && injected) {
       known = await db.query<KnownDuplicate>(`select original_id as "originalId", duplicate_id as "duplicateId", corruptions from bench_known_duplicate`);
       const [{ n }] = await db.query<{ n: number }>('select count(*)::int as n from person');
       console.log(`data: reused ${values.reuse}: ${n} persons, ${known.length} known duplicates`);
     } else {
-      const seeded = await seedPersons(ctx, persons, 101);
-      console.log(`data: ${seeded.persons} persons in ${seeded.households} households, seeded in ${secs(started)} s`);
+      // a reused database without the injected duplicates: a seeding stopped midway (its committed batches are kept)
+      const [{ n }] = values.reuse ? await db.query<{ n: number }>('select count(*)::int as n from person') : [{ n: 0 }];
+      if (!values.reuse) {
+        const seeded = await seedPersons(ctx, persons, 101);
+        console.log(`data: ${seeded.persons} persons in ${seeded.households} households, seeded in ${secs(started)} s`);
+      } else console.log(`data: reused ${values.reuse}: ${n} persons (seeding stopped midway), injecting duplicates`);
       started = Date.now();
-      known = await injectDuplicates(ctx, Math.round(persons / 100), 7, districtsOf().map((d) => d.code));
+      // phones are sealed under the stopped run's master key, gone with it: the duplicates then give none
+      known = await injectDuplicates(ctx, Math.round((values.reuse ? n : persons) / 100), 7, districtsOf().map((d) => d.code), !values.reuse);
       console.log(`injected ${known.length} known duplicates in ${secs(started)} s`);
       // the truth, kept with the data for --reuse (a bench table: only in scratch databases)
       await db.query('create table bench_known_duplicate (original_id uuid, duplicate_id uuid, corruptions text[])');

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { postgresUrl, redisUrl } from '../helpers/services.js';
 
 const EXPECTED = [
-  'registration.api_persons_per_s', 'registration.copy_persons_per_s', 'registration.api_to_copy',
+  'registration.api_persons_per_s', 'registration.outbox_drain_s', 'registration.copy_persons_per_s', 'registration.api_to_copy',
   ...['idtype-value', 'predicate'].flatMap((kind) => [1, 2].flatMap((c) => ['p99_ms', 'requests_per_s', 'hub_to_bare'].map((m) => `dci.${kind}.c${c}.${m}`))),
   'consent.issue_per_s', 'consent.verify_per_s', 'read.by_id.staff_per_s', 'read.by_id.consent_per_s', 'sync.push_1000_ms', 'memory.hub_peak_mib',
   'jobs.scoring_s', 'jobs.eligibility_s', 'jobs.simulation_s', 'jobs.coverage_s', 'jobs.dedup_s',

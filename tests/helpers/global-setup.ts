@@ -52,6 +52,7 @@ async function buildPostgresTemplate(serverUrl: string): Promise<void> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
+    await dropStaleTemplates(admin);
     await admin.query(`create database ${name}`);
   } finally {
     await admin.end();
@@ -66,6 +67,17 @@ async function buildPostgresTemplate(serverUrl: string): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
   process.env.SRHUB_TEST_POSTGRES_TEMPLATE = name;
+}
+
+// no run lasts this long: a template this old was left by a run that was killed before its teardown
+const STALE_TEMPLATE_MS = 6 * 60 * 60 * 1000;
+
+async function dropStaleTemplates(admin: pg.Client): Promise<void> {
+  const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'srhub\\_template\\_%'`);
+  for (const { datname } of rows) {
+    const createdAt = parseInt(datname.split('_')[2], 36);
+    if (Date.now() - createdAt > STALE_TEMPLATE_MS) await admin.query(`drop database if exists ${datname} with (force)`);
+  }
 }
 
 async function startContainers(): Promise<void> {

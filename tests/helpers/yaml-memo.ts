@@ -6,8 +6,8 @@ import * as yaml from '../../node_modules/yaml/dist/index.js';
 
 export * from '../../node_modules/yaml/dist/index.js';
 
-// small sources parse quickly; only the API documents are worth remembering
-const MIN_CACHED_LENGTH = 20_000;
+// tiny sources parse quickly; the API documents and their parts (3 kB and up) are worth remembering
+const MIN_CACHED_LENGTH = 2_000;
 const local = new Map<string, string>();
 const memo: Map<string, string> = (globalThis as { __srhubParsedYaml?: Map<string, string> }).__srhubParsedYaml ?? local;
 

@@ -1,5 +1,6 @@
 // Two real hub processes on one PostgreSQL database and one Redis key prefix behave as one hub: they start together
-// without doubling anything, a consent withdrawn through one is honoured by the other at the next disclosure, each
+// without doubling anything, a user disabled or a role changed through one counts on the other from its next request,
+// a consent withdrawn through one is honoured by the other at the next disclosure, each
 // DCI callback and notify is delivered once, connector runs (scheduled and event-driven) happen once, the rate limit
 // is one limit, and the dashboard cache is shared and invalidated for both (docs/scaling.md).
 import { randomBytes, randomUUID } from 'node:crypto';

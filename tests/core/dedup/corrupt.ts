@@ -76,7 +76,14 @@ function birthDateSlip(rng: Random, date: string): string {
  * main corruption cycles through CORRUPTIONS, about a third get a second slip (a typo in the birth date or the other
  * name), one in five is registered in another district, and half of those with a phone give it again.
  */
-export async function injectDuplicates(ctx: Ctx, count: number, seed: number, districts: string[]): Promise<KnownDuplicate[]> {
+export async function injectDuplicates(
+  ctx: Ctx,
+  count: number,
+  seed: number,
+  districts: string[],
+  /** false: nobody gives their phone again (the bench on a database whose sealing key is gone) */
+  phones = true,
+): Promise<KnownDuplicate[]> {
   const rng = new Random(seed);
   const originals = await ctx.db.query<Original>(
     `select p.id, p.given_name, p.family_name, p.sex, p.birth_date, p.phone_sealed, h.area_code
@@ -110,7 +117,7 @@ export async function injectDuplicates(ctx: Ctx, count: number, seed: number, di
         corruptions.push('typo');
       }
     }
-    const phone = openPhone(ctx.secrets, o.id, o.phone_sealed);
+    const phone = phones ? openPhone(ctx.secrets, o.id, o.phone_sealed) : null;
     if (phone && rng.chance(0.5)) person.phone = phone.replace(/[\s-]/g, '');
     const moved = rng.chance(0.2);
     if (moved) corruptions.push('other_area');

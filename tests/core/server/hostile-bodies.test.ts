@@ -11,7 +11,7 @@ describe('hostile bodies and requests', () => {
   beforeAll(async () => {
     t = await startTestHub({ env: { SRHUB_AUTH: 'on' } });
     headers = (await t.as(['administrator'])).headers;
-  });
+  }, 120_000);
   afterAll(() => t.stop());
 
   const raw = (method: string, path: string, body: Buffer | string, type = 'application/json', extra: Record<string, string> = headers) =>

@@ -82,5 +82,6 @@ describe.each(dbEngines())('killing the hub mid-sync-push on %s', (engine) => {
       restarted.child.kill('SIGTERM');
       await restarted.exited;
     }
-  });
+    // two hub processes started and a batch pushed twice, on a machine that may be busy
+  }, 600_000);
 });
