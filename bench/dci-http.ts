@@ -133,6 +133,8 @@ export interface SearchRow {
   p99Ms: number;
   requests: number;
   errors: number;
+  /** Requests given up after autocannon's 10 s timeout. */
+  timeouts: number;
   non2xx: number;
 }
 
@@ -165,6 +167,7 @@ export async function measureSearch(url: string, token: string, query: string, c
     p99Ms: result.latency.p99,
     requests: result.requests.total,
     errors: result.errors,
+    timeouts: result.timeouts,
     non2xx: result.non2xx,
   };
 }

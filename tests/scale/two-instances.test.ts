@@ -277,8 +277,7 @@ describe('two hub instances on one PostgreSQL and one Redis', () => {
         expect((await call(i % 2 ? b : a, 'POST', '/registry/search', body, dci)).status).toBe(202);
       }
       // three households of three (matching), registered through B: one notify each
-      const notified: string[] = [];
-      for (let i = 0; i < 3; i++) notified.push((await call(b, 'POST', '/api/v1/households', aHousehold('TI'), admin)).body.id);
+      for (let i = 0; i < 3; i++) expect((await call(b, 'POST', '/api/v1/households', aHousehold('TI'), admin)).status).toBe(201);
       await cb.waitFor(1 + 10 + 3, 90_000);
       await sleep(1500); // a second copy, were one coming, would arrive within the workers' polls
       const paths = cb.received.map((r) => r.path);
@@ -286,7 +285,7 @@ describe('two hub instances on one PostgreSQL and one Redis', () => {
       const onSearch = cb.received.filter((r) => r.path.endsWith('/on-search'));
       expect(onSearch.map((r) => r.body.message.transaction_id).sort()).toEqual([...transactions].sort());
       const notifies = cb.received.filter((r) => r.path.endsWith('/notify'));
-      expect(notifies.map((r) => r.body.message.notify_event[0].data.reg_records.group_id ?? r.body.message.notify_event[0].reference_id)).toHaveLength(3);
+      expect(notifies).toHaveLength(3);
       expect(new Set(notifies.map((r) => r.body.message.notify_event[0].reference_id)).size).toBe(3);
       expect(cb.hits.count).toBe(1 + 10 + 3);
       expect(new Set(cb.received.map((r) => r.body.header.message_id)).size).toBe(cb.received.length);
