@@ -48,16 +48,19 @@ export async function pushBatch(ctx: Ctx, batch: PushBatch): Promise<ItemResult[
   const lookups = await loadLookups(ctx, batch.items);
   const prepared = batch.items.map((item, i) => prepare(ctx, batch.device_id, item, `body.items[${i}]`, lookups));
   const results: ItemResult[] = [];
-  for (const chunk of chunksOf(prepared)) results.push(...(await withRetry(() => pushChunk(ctx, batch.device_id, chunk, lookups))));
+  // PGlite is one connection in this thread: between chunks the workflow runner takes it for the cases just committed,
+  // and the push would wait behind their checks; one chunk there (no other session's snapshots to slow either)
+  const limits = ctx.db.engine === 'pglite' ? { items: Infinity, updates: Infinity } : { items: CHUNK, updates: CHUNK_UPDATES };
+  for (const chunk of chunksOf(prepared, limits)) results.push(...(await withRetry(() => pushChunk(ctx, batch.device_id, chunk, lookups))));
   return results;
 }
 
-function chunksOf(prepared: Prepared[]): Prepared[][] {
+function chunksOf(prepared: Prepared[], limits: { items: number; updates: number }): Prepared[][] {
   const chunks: Prepared[][] = [];
-  let updates = CHUNK_UPDATES;
+  let updates = 0;
   for (const p of prepared) {
     const update = p.item.kind !== 'new';
-    if (chunks.length === 0 || chunks[chunks.length - 1].length >= CHUNK || (update && updates >= CHUNK_UPDATES)) {
+    if (chunks.length === 0 || chunks[chunks.length - 1].length >= limits.items || (update && updates >= limits.updates)) {
       chunks.push([]);
       updates = 0;
     }
