@@ -49,6 +49,8 @@ export interface Config {
   trustProxy?: string;
   /** Where the connectors are (SRHUB_CONNECTORS_DIR; default the connectors/ folder of the source tree). */
   connectorsDir?: string;
+  /** How long a running connector run's lease lasts; its instance renews it while it works (a third of this). */
+  connectorLeaseMs: number;
   /** Largest attachment a field app may upload (SRHUB_SYNC_ATTACHMENT_MAX), and largest chunk per request (SRHUB_SYNC_CHUNK_MAX). */
   syncAttachmentMaxBytes: number;
   syncChunkMaxBytes: number;
@@ -124,6 +126,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: read.int('SRHUB_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     rateLimitPerIpPerMinute: read.int('SRHUB_RATE_LIMIT_PER_IP_PER_MINUTE', 600, 1, 10_000_000),
     trustProxy: read.string('SRHUB_TRUST_PROXY', '') || undefined,
+    connectorLeaseMs: read.int('SRHUB_CONNECTOR_LEASE_MS', 60_000, 1000, 3_600_000),
     connectorsDir: read.string('SRHUB_CONNECTORS_DIR', '') ? path.resolve(read.string('SRHUB_CONNECTORS_DIR', '')) : undefined,
     idempotencyKeyDays: read.int('SRHUB_IDEMPOTENCY_KEY_DAYS', 7, 1, 3650),
     delivery: {

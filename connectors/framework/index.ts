@@ -74,7 +74,7 @@ export async function startConnectors(deps: ConnectorDeps): Promise<ConnectorSer
   const contextFor = (id: string): Ctx =>
     systemContext(config, db, secrets, log, principalOf(id), { audit: deps.audit, keys: deps.keys, cache: deps.cache, bus: deps.bus });
   const ids = [...connectors.keys()];
-  const runner = createRunner({ db, secrets, log, connectors, instanceId, contextFor });
+  const runner = createRunner({ db, secrets, log, connectors, instanceId, contextFor, leaseMs: config.connectorLeaseMs });
   let stopped = false;
   let stopping: Promise<void> | undefined;
   const onStop: (() => Promise<void>)[] = [];

@@ -10,8 +10,6 @@ import { runTimeoutMs } from './settings.js';
 import { runStore, type RunRow } from './store.js';
 import type { Connector, RunStatus, State } from './types.js';
 
-// A run whose instance died is taken again after its lease (its time limit plus this) runs out, at most this often.
-const LEASE_GRACE_MS = 30_000;
 export const MAX_CLAIMS = 3;
 
 export interface RunnerDeps {
@@ -20,6 +18,9 @@ export interface RunnerDeps {
   log: Logger;
   connectors: ReadonlyMap<string, Connector>;
   instanceId: string;
+  /** A running run holds a short lease that its instance renews (every third of it) while it works: when the instance
+   * dies, the sweeper takes the run again within about this long, instead of after the run's whole time limit. */
+  leaseMs: number;
   /** The context a job's operations use (principal connector:<id>). */
   contextFor(connectorId: string): Ctx;
 }
@@ -54,7 +55,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       }
       const settings = settingsOf(connector, config);
       const timeoutMs = options.timeoutMs ?? runTimeoutMs(connector.manifest, peek.job, settings);
-      const claimed = await runStore.claim(db, runId, deps.instanceId, settings.concurrency, timeoutMs + LEASE_GRACE_MS);
+      const claimed = await runStore.claim(db, runId, deps.instanceId, settings.concurrency, deps.leaseMs);
       if (!claimed || claimed === 'busy') return claimed;
       return run(connector, claimed, timeoutMs);
     },
@@ -82,6 +83,13 @@ export function createRunner(deps: RunnerDeps): Runner {
     let status: RunStatus = 'succeeded';
     let error: string | undefined;
     let timer: NodeJS.Timeout | undefined;
+    const heartbeat = setInterval(() => {
+      runStore.renewLease(db, row.id, deps.instanceId, deps.leaseMs).catch((err) => {
+        // a missed renewal only risks another instance taking the run after the lease; the checkpoint keeps that safe
+        log.warn({ run: row.id, err: (err as Error).message }, 'connector run lease not renewed');
+      });
+    }, deps.leaseMs / 3);
+    heartbeat.unref();
     try {
       const state: State = {
         configuration: await openConfiguration(db, secrets, row.connector_id),
@@ -115,6 +123,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       controller.abort(); // stops what is still going (HTTP calls, transactions not yet committed)
     } finally {
       clearTimeout(timer);
+      clearInterval(heartbeat);
     }
     const finished = await runStore.finish(db, secrets, row, deps.instanceId, {
       status,
