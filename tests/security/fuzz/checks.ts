@@ -34,9 +34,9 @@ export function checkAnswer(request: FuzzRequest, answer: Answer, apis: { hub: A
   const problems: string[] = [];
   if (answer.status >= 500) problems.push(`answered ${answer.status}`);
   const pathname = new URL(request.url, 'http://x').pathname;
-  const dciMatch = apis.dci.match(request.method, pathname);
+  const dciMatch = matchOrNone(apis.dci, request.method, pathname);
   const api = dciMatch && !('allowed' in dciMatch) ? apis.dci : apis.hub;
-  const match = api.match(request.method, pathname);
+  const match = matchOrNone(api, request.method, pathname);
   const isJson = /json/.test(answer.type);
   let body: unknown;
   if (isJson) {
@@ -71,6 +71,15 @@ export function checkAnswer(request: FuzzRequest, answer: Answer, apis: { hub: A
     if (errors.length) problems.push(`${answer.status} body does not match the document: ${JSON.stringify(errors.slice(0, 3))} (body ${answer.text.slice(0, 200)})`);
   }
   return problems;
+}
+
+/** The operation of a path; none when a parameter is not valid percent-encoding (the hub refuses that first). */
+function matchOrNone(api: Api, method: string, pathname: string): ReturnType<Api['match']> {
+  try {
+    return api.match(method, pathname);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Object.prototype and friends as they are: compared after the run (pollution shows as a new or changed key). */
