@@ -31,7 +31,7 @@ export function machine() {
 }
 
 export async function versions(db: Db, redisUrl: string) {
-  const [{ version }] = await db.query<{ version: string }>('show server_version');
+  const [{ version }] = await db.query<{ version: string }>("select current_setting('server_version') as version");
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   let redisVersion = 'unreachable';
   try {

@@ -10,7 +10,8 @@ import { startHubProcess } from '../../helpers/hub-process.js';
 import { dbEngines } from '../../helpers/services.js';
 import { anAnsweredHousehold } from '../forms/form-data.js';
 
-const BATCH = 4 * CHUNK + 10;
+// under the 1,000 items a push may carry, so the whole batch can be pushed again
+const BATCH = 3 * CHUNK + 10;
 // a hub process compiles its sources at start: slow on a busy machine
 const START_MS = 300_000;
 
