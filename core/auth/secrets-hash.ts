@@ -1,14 +1,23 @@
 // Passwords and client secrets are stored only as slow, salted hashes (scrypt, no native module needed).
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-const N = 2 ** 15;
+const N = 2 ** costLog2(process.env.SRHUB_SECRET_HASH_COST);
 const R = 8;
 const P = 1;
 const KEY_BYTES = 32;
 
+/** log2 of scrypt's N for new hashes: 15 by default; the test suite lowers it (a stored hash keeps its own N). */
+function costLog2(value: string | undefined): number {
+  if (value === undefined || value === '') return 15;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 10 || n > 20) throw new Error(`SRHUB_SECRET_HASH_COST: must be an integer from 10 to 20, not ${value}`);
+  return n;
+}
+
 function scrypt(secret: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
+  const memory = 128 * (options.N ?? N) * (options.r ?? R) * 2;
   return new Promise((resolve, reject) =>
-    scryptCallback(secret, salt, KEY_BYTES, { ...options, maxmem: 128 * N * R * 2 }, (err, key) => (err ? reject(err) : resolve(key))),
+    scryptCallback(secret, salt, KEY_BYTES, { ...options, maxmem: memory }, (err, key) => (err ? reject(err) : resolve(key))),
   );
 }
 

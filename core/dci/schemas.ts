@@ -1,11 +1,10 @@
 // The message schemas of openapi/dci-sr.yaml, compiled once. The router checks the envelope; the messages are
 // checked here after decryption, item by item, so that one bad item gets its own rjct.* code and the batch goes on.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { parse } from 'yaml';
+import { readYamlFile } from '../server/yaml-file.js';
 
 export const DCI_API_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../openapi/dci-sr.yaml');
 
@@ -28,7 +27,7 @@ export function dciSchemas(): Promise<DciSchemas> {
 }
 
 async function load(): Promise<DciSchemas> {
-  const document = parse(await readFile(DCI_API_FILE, 'utf8'));
+  const document = await readYamlFile<object>(DCI_API_FILE);
   const ajv = new Ajv2020.default({ strict: false, allErrors: true, validateFormats: true, formats: { int32: true, int64: true, binary: true } });
   addFormats.default(ajv, ['date', 'date-time', 'uri']);
   ajv.addSchema(document, 'dci-sr.yaml');

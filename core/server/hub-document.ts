@@ -1,10 +1,10 @@
 // The hub's API document: openapi/hub.yaml plus one part per capability in openapi/hub/*.yaml (paths, tags and
 // components), merged at load. Parts keep each capability's API next to its peers without one 5,000-line file;
 // a name defined twice is an error, so two parts can never silently shadow each other.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { readYamlFile } from './yaml-file.js';
 
 export const HUB_API_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../openapi/hub.yaml');
 export const HUB_API_PARTS_DIR = path.resolve(path.dirname(HUB_API_FILE), 'hub');
@@ -13,9 +13,9 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 /** The merged document (a fresh object on every call: openapi-backend dereferences it in place). */
 export async function loadHubDocument(file = HUB_API_FILE, partsDir = HUB_API_PARTS_DIR): Promise<Json> {
-  const document = parseYaml(await readFile(file, 'utf8')) as Json;
+  const document = await readYamlFile<Json>(file);
   const parts = (await readdir(partsDir).catch(() => [] as string[])).filter((f) => f.endsWith('.yaml')).sort();
-  for (const part of parts) mergePart(document, parseYaml(await readFile(path.join(partsDir, part), 'utf8')) as Json, part);
+  for (const part of parts) mergePart(document, await readYamlFile<Json>(path.join(partsDir, part)), part);
   return document;
 }
 

@@ -1,10 +1,9 @@
 // The API documents drive routing and validation. Routes are matched here once per request against paths
 // compiled at start (openapi-backend's own router rebuilds its operation list per call: the measured hot spot),
 // then openapi-backend's precompiled ajv validators check the request against the known operation.
-import { readFile } from 'node:fs/promises';
 import addFormats from 'ajv-formats';
 import { OpenAPIBackend, type Operation } from 'openapi-backend';
-import { parse as parseYaml } from 'yaml';
+import { readYamlFile } from './yaml-file.js';
 import { invalid, type FieldError } from './errors.js';
 
 export interface ApiOperation {
@@ -52,7 +51,8 @@ export class Api {
 
   /** Loads a document from a file, or takes one already parsed (the hub's, merged from its parts). */
   static async load(source: string | object): Promise<Api> {
-    const definition = typeof source === 'string' ? parseYaml(await readFile(source, 'utf8')) : source;
+    type Definition = ConstructorParameters<typeof OpenAPIBackend>[0]['definition'];
+    const definition = (typeof source === 'string' ? await readYamlFile(source) : source) as Definition;
     const backend = new OpenAPIBackend({
       definition,
       strict: true,

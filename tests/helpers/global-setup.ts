@@ -108,6 +108,8 @@ async function startContainers(): Promise<void> {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // the workers and the hubs they start inherit this: new password and client-secret hashes are cheap in tests
+  process.env.SRHUB_SECRET_HASH_COST ??= '10';
   await startContainers();
   // the same lookup as services.ts postgresUrl() (not imported: global setup runs outside the test module system)
   const serverUrl = process.env.DATABASE_URL || process.env.SRHUB_TEST_CONTAINER_DATABASE_URL;
