@@ -72,6 +72,12 @@ function fromExpressError(err: unknown): HubError | undefined {
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return new HubError(415, 'request.unsupported_encoding', 'Send the body as UTF-8 JSON.');
   }
+  if (err instanceof URIError && e?.status === 400) {
+    // express's router could not decode a path parameter of a route mounted outside the API document
+    return new HubError(400, 'request.invalid_path', 'A path segment is not valid percent-encoding.', {
+      errors: [{ field: 'path', message: 'is not valid percent-encoding' }],
+    });
+  }
   if (e?.status === 400 && e?.type) {
     return new HubError(400, 'request.malformed', 'The request could not be read.');
   }

@@ -302,9 +302,11 @@ describe('two hub instances on one PostgreSQL and one Redis', () => {
     const sent = Array.from({ length: RATE_LIMIT * 3 / 2 }, (_, i) => (i % 2 ? b : a));
     const answers = await Promise.all(sent.map((hub) => call(hub, 'GET', '/api/v1/me', undefined, burst).then((r) => ({ hub, r }))));
     // each instance saw 45 requests, under the limit of 60 on its own: only a shared count refuses any
-    expect(answers.filter(({ r }) => r.status === 200)).toHaveLength(RATE_LIMIT);
+    const statuses: Record<number, number> = {};
+    for (const { r } of answers) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    expect({ statuses, other: answers.filter(({ r }) => r.status !== 200 && r.status !== 429).map(({ r }) => r.body) })
+      .toEqual({ statuses: { 200: RATE_LIMIT, 429: RATE_LIMIT / 2 }, other: [] });
     const limited = answers.filter(({ r }) => r.status === 429);
-    expect(limited).toHaveLength(RATE_LIMIT / 2);
     expect(new Set(limited.map(({ hub }) => hub))).toEqual(new Set([a, b]));
     expect(Number(limited[0].r.headers.get('retry-after'))).toBeGreaterThan(0);
   }, 120_000);

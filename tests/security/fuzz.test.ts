@@ -22,7 +22,7 @@ import { refusedRequestsFor, requestsFor, shapeOf, type FuzzRequest, type Operat
 import { connectionRetries, inParallel, send, Tally, type Failure } from './fuzz/runner.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const RUNS_PER_OPERATION = Number(process.env.FUZZ_RUNS ?? 62);
+const RUNS_PER_OPERATION = Number(process.env.FUZZ_RUNS ?? 70);
 const REFUSED_PER_OPERATION = 10;
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 6);
 const REQUEST_TIMEOUT_MS = 15_000;

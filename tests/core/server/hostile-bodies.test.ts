@@ -51,6 +51,14 @@ describe('hostile bodies and requests', () => {
     }
   });
 
+  it('refuses broken percent-encoding on a route express matches before the API (attachment chunks) with 400 (was a 500)', async () => {
+    for (const method of ['GET', 'PUT']) {
+      const res = await fetch(`${t.url}/api/v1/sync/attachments/%`, { method, headers });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 'request.invalid_path', errors: [{ field: 'path', message: 'is not valid percent-encoding' }] });
+    }
+  });
+
   it('refuses JSON nested deeper than the limit at once, on the hub API and the DCI API (was a 500 there)', async () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
     const hub = await raw('POST', '/api/v1/persons', deep);

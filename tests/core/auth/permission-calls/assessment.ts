@@ -27,4 +27,7 @@ export const assessmentCalls: Record<string, Call> = {
   getSimulation: () => ({ method: 'GET', path: `/api/v1/simulations/${randomUUID()}` }),
   listSimulationChanges: () => ({ method: 'GET', path: `/api/v1/simulations/${randomUUID()}/changes` }),
   compareSimulations: () => ({ method: 'GET', path: `/api/v1/simulations/compare?a=${randomUUID()}&b=${randomUUID()}` }),
+  listProgramSystems: () => ({ method: 'GET', path: `/api/v1/programs/${randomUUID()}/systems` }),
+  addProgramSystem: () => ({ method: 'PUT', path: `/api/v1/programs/${randomUUID()}/systems/no-such-client` }),
+  removeProgramSystem: () => ({ method: 'DELETE', path: `/api/v1/programs/${randomUUID()}/systems/no-such-client` }),
 };
