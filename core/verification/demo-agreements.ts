@@ -1,4 +1,4 @@
-// Demo mode: the data agreements the national ID, notification and program MIS connectors rely on, published once
+// Demo mode: the data agreements the national ID, GIS, notification and program MIS connectors rely on, published once
 // (skipped when an agreement of the code exists), so `npm start` verifies, notifies and enrols without manual setup.
 // A real deployment writes its own agreements: the lawful basis and categories are the controller's decision.
 import { createAgreement, listAgreements, publishAgreement } from '../../consent/agreements.js';
@@ -12,6 +12,11 @@ export const DEMO_AGREEMENTS: AgreementInput[] = [
     code: 'demo-identity-verification', purpose_code: 'identity_verification', lawful_basis: 'public_task',
     purpose_text: { en: 'Checking registered identities against the national ID system.' },
     categories: ['identifiers', 'name', 'demographics'], recipients: ['connector:national-id'], controller, retention_days: 3650, max_validity_days: 3650,
+  },
+  {
+    code: 'demo-geocoding', purpose_code: 'registration', lawful_basis: 'public_task',
+    purpose_text: { en: 'Placing registered households on the map and in their admin area from their address.' },
+    categories: ['address'], recipients: ['connector:gis'], controller, retention_days: 3650, max_validity_days: 3650,
   },
   {
     code: 'demo-notification', purpose_code: 'notification', lawful_basis: 'public_task',
