@@ -17,6 +17,14 @@ export interface RunQueue {
 }
 
 const WORKERS = 4;
+// how long adding a job may wait on Redis before the run is queued in process instead
+const ADD_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms)));
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 export function memoryQueue(log: Logger): RunQueue {
   const waiting: string[] = [];
@@ -86,14 +94,25 @@ export function bullQueue(redisUrl: string, keyPrefix: string, log: Logger): Run
   let worker: Worker | undefined;
   let workerConnection: Redis | undefined;
   const active = new Set<string>();
+  // while Redis is down, runs are handed to this process's own queue: the run row (in the database, like an
+  // outbox entry) is what counts, and its claim keeps a run that BullMQ also delivers later from running twice
+  const local = memoryQueue(log);
+  const reachable = () => queueConnection.status === 'ready';
   return {
     engine: 'bullmq',
     async add(runId, delayMs = 0) {
       // the same id twice while the first is waiting is one job; a later hand-back gets an id of its own
       const jobId = delayMs > 0 ? `${runId}.${Date.now()}` : runId;
-      await queue.add('run', { runId }, { jobId, delay: delayMs, removeOnComplete: true, removeOnFail: true });
+      try {
+        if (!reachable()) throw new Error('Redis is not connected');
+        await withTimeout(queue.add('run', { runId }, { jobId, delay: delayMs, removeOnComplete: true, removeOnFail: true }), ADD_TIMEOUT_MS);
+      } catch (err) {
+        log.warn({ run: runId, err: (err as Error).message }, 'connector queue: Redis unreachable, the run is queued in this process');
+        await local.add(runId, delayMs);
+      }
     },
     start(handle) {
+      local.start(handle);
       workerConnection = connect();
       worker = new Worker(
         name,
@@ -111,10 +130,12 @@ export function bullQueue(redisUrl: string, keyPrefix: string, log: Logger): Run
       worker.on('error', (err) => log.warn({ err: err.message }, 'connector queue worker error'));
     },
     async idle() {
+      if (!(await local.idle())) return false;
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       return active.size === 0 && Object.values(counts).every((n) => n === 0);
     },
     async close() {
+      await local.close();
       await worker?.close();
       await queue.close();
       queueConnection.disconnect();

@@ -7,6 +7,7 @@ import type { Db } from '../db/index.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { HubError, unauthorized } from '../server/errors.js';
 import { OPEN_ACCESS_PRINCIPAL, type Principal } from '../server/principal.js';
+import { tokenEpoch } from './revocation.js';
 
 export type Headers = Record<string, string | string[] | undefined>;
 export type Authenticator = (headers: Headers) => Promise<Principal>;
@@ -25,7 +26,7 @@ export interface AuthDeps {
   bus: Bus;
 }
 
-/** Published when a user or client is disabled or changed, so every hub instance drops what it cached. */
+/** Published when a user or client is disabled or changed or its tokens revoked, so every hub instance drops what it cached. */
 export const PRINCIPAL_CHANGED = 'auth.principal-changed';
 /** Published when a role is created or its scopes change, so every instance re-reads the role table at once. */
 export const ROLES_CHANGED = 'auth.roles-changed';
@@ -51,6 +52,7 @@ export async function createAuthenticator(deps: AuthDeps): Promise<Authenticator
       const payload = await verifyOwn(token, deps);
       const account = await isActive(payload.sub!);
       if (!account.active) throw invalidToken('The account behind this token is disabled.');
+      if (tokenEpoch(payload) !== account.epoch) throw invalidToken('The access token was revoked (password changed, secret rotated or access changed); request a new one.');
       // a beneficiary's account is linked to their person record (consent.self acts on that person only)
       return account.personId ? { ...ownPrincipal(payload), subject: account.personId } : ownPrincipal(payload);
     }
@@ -167,25 +169,37 @@ interface AccountStatus {
   active: boolean;
   /** The person a user account is linked to (a beneficiary). */
   personId: string | null;
+  /** Tokens issued at another epoch are revoked (revocation.ts). */
+  epoch: number;
 }
 
-/** Whether the user or client of a token still exists and is enabled (cached briefly; dropped on a change). */
+/**
+ * Whether the user or client of a token still exists and is enabled, and its token epoch (cached briefly; dropped
+ * on a change). A read that started before a drop is not cached, so a revocation cannot be undone by a slow read.
+ */
 function activeCheck(db: Db): ((sub: string) => Promise<AccountStatus>) & { forget(sub: string): void } {
   const cache = new Map<string, AccountStatus & { at: number }>();
+  let generation = 0;
   const check = async (sub: string): Promise<AccountStatus> => {
     const hit = cache.get(sub);
     if (hit && Date.now() - hit.at < STATUS_CACHE_MS) return hit;
+    const started = generation;
     const [kind, id] = [sub.slice(0, sub.indexOf(':')), sub.slice(sub.indexOf(':') + 1)];
     const rows =
       kind === 'user'
-        ? await db.query<{ person_id: string | null }>('select person_id from app_user where username = $1 and disabled_at is null', [id])
+        ? await db.query<{ person_id: string | null; token_epoch: number }>('select person_id, token_epoch from app_user where username = $1 and disabled_at is null', [id])
         : kind === 'client'
-          ? await db.query<{ person_id: null }>('select null as person_id from api_client where client_id = $1 and disabled_at is null', [id])
+          ? await db.query<{ person_id: null; token_epoch: number }>('select null as person_id, token_epoch from api_client where client_id = $1 and disabled_at is null', [id])
           : [];
     if (cache.size > 10_000) cache.clear();
-    const status = { active: rows.length > 0, personId: rows[0]?.person_id ?? null };
-    cache.set(sub, { ...status, at: Date.now() });
+    const status = { active: rows.length > 0, personId: rows[0]?.person_id ?? null, epoch: rows[0]?.token_epoch ?? 0 };
+    if (started === generation) cache.set(sub, { ...status, at: Date.now() });
     return status;
   };
-  return Object.assign(check, { forget: (sub: string) => void cache.delete(sub) });
+  return Object.assign(check, {
+    forget: (sub: string) => {
+      generation += 1;
+      cache.delete(sub);
+    },
+  });
 }

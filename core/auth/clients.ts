@@ -4,6 +4,7 @@ import type { JWK } from 'jose';
 import type { Db } from '../db/index.js';
 import { conflict, notFound, unprocessable } from '../server/errors.js';
 import { checkAreas, scopesOf } from './roles.js';
+import { revokesTokens } from './revocation.js';
 import { hashSecret, newSecret } from './secrets-hash.js';
 
 export interface Client {
@@ -28,6 +29,7 @@ export interface ClientRow {
   areas: string[] | null;
   disabled_at: Date | null;
   secret_rotated_at: Date | null;
+  token_epoch: number;
   created_by: string;
   created_at: Date;
 }
@@ -122,19 +124,20 @@ export async function updateClient(
        areas = case when $4 then $5 else areas end,
        disabled_at = case when $6::boolean is null then disabled_at when $6 then coalesce(disabled_at, now()) else null end,
        public_jwk = case when $7 then $8::jsonb else public_jwk end,
+       token_epoch = token_epoch + case when $9 then 1 else 0 end,
        updated_at = now()
      where client_id = $1 returning *`,
     [clientId, input.name ?? null, input.roles ?? null, 'areas' in input, input.areas ?? null, input.disabled ?? null,
-      'public_jwk' in input, input.public_jwk ? JSON.stringify(input.public_jwk) : null],
+      'public_jwk' in input, input.public_jwk ? JSON.stringify(input.public_jwk) : null, revokesTokens(current, input)],
   );
   return toClient(row);
 }
 
-/** Replaces the client's secret; the old one stops working at once. Returns the new secret (shown once). */
+/** Replaces the client's secret; the old one stops working at once, and so do the tokens issued with it. Returns the new secret (shown once). */
 export async function rotateClientSecret(db: Db, clientId: string): Promise<string> {
   if (!(await clientById(db, clientId))) throw notFound('client');
   const secret = newSecret(32);
-  await db.query('update api_client set secret_hash = $2, secret_rotated_at = now(), updated_at = now() where client_id = $1', [clientId, await hashSecret(secret)]);
+  await db.query('update api_client set secret_hash = $2, secret_rotated_at = now(), token_epoch = token_epoch + 1, updated_at = now() where client_id = $1', [clientId, await hashSecret(secret)]);
   return secret;
 }
 

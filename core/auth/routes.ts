@@ -49,6 +49,7 @@ export function authRoutes(keys: KeyStore, bus: Bus): Handlers {
     },
     resetUserPassword: async (ctx, req, res) => {
       const password = await audited(ctx, 'user', ['password'], (tx) => resetPassword(tx, req.params.id), () => req.params.id);
+      await changed(`user:${(await userById(ctx.db, req.params.id)).username}`);
       res.json({ one_time_password: password });
     },
 
@@ -70,6 +71,7 @@ export function authRoutes(keys: KeyStore, bus: Bus): Handlers {
     },
     rotateClientSecret: async (ctx, req, res) => {
       const secret = await audited(ctx, 'client', ['client_secret'], (tx) => rotateClientSecret(tx, req.params.clientId), () => req.params.clientId);
+      await changed(`client:${req.params.clientId}`);
       res.json({ client_id: req.params.clientId, client_secret: secret });
     },
 
@@ -111,6 +113,7 @@ export function authRoutes(keys: KeyStore, bus: Bus): Handlers {
         throw invalid([{ field: 'body.new_password', message: `must have at least ${MIN_PASSWORD_LENGTH} characters and differ from the current one` }]);
       }
       await audited(ctx, 'user', ['password'], (tx) => setPassword(tx, user.id, next), () => user.id);
+      await changed(`user:${user.username}`); // the tokens issued before are revoked on every instance
       res.status(204).end();
     },
   };

@@ -58,7 +58,7 @@ async function grant(deps: TokenDeps, req: ApiRequest, grants: string[]): Promis
   if (grantType === 'password') return passwordGrant(deps, body, requested);
   const client = await authenticateClient(deps, req, body);
   const scopes = narrow(await scopesOf(deps.db, client.roles, 'roles'), requested);
-  return issueAccessToken(deps.keys, deps.config, { sub: `client:${client.client_id}`, roles: client.roles, scopes, areas: client.areas });
+  return issueAccessToken(deps.keys, deps.config, { sub: `client:${client.client_id}`, roles: client.roles, scopes, areas: client.areas, epoch: client.token_epoch });
 }
 
 function narrow(granted: string[], requested: string[] | undefined): string[] {
@@ -96,6 +96,7 @@ async function passwordGrant(deps: TokenDeps, body: Record<string, string | unde
     scopes,
     areas: user.areas,
     passwordChangeRequired: user.must_change_password,
+    epoch: user.token_epoch,
   });
 }
 

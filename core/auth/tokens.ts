@@ -12,6 +12,8 @@ export interface TokenSubject {
   areas: string[] | null;
   /** The user must change a one-time password before anything else. */
   passwordChangeRequired?: boolean;
+  /** The account's token epoch at issue (claim `ep`): a later revocation raises the epoch and stops this token. */
+  epoch?: number;
 }
 
 export interface TokenResponse {
@@ -29,6 +31,7 @@ export async function issueAccessToken(keys: KeyStore, config: Pick<Config, 'tok
     roles: subject.roles,
     ...(subject.areas ? { areas: subject.areas } : {}),
     ...(subject.passwordChangeRequired ? { pwd_change: true } : {}),
+    ...(subject.epoch ? { ep: subject.epoch } : {}),
   })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(config.tokenIssuer)

@@ -3,6 +3,7 @@ import type { Db } from '../db/index.js';
 import { uuidv7 } from '../ids.js';
 import { conflict, notFound } from '../server/errors.js';
 import { checkAreas, scopesOf } from './roles.js';
+import { revokesTokens } from './revocation.js';
 import { hashSecret, newSecret } from './secrets-hash.js';
 
 export interface User {
@@ -21,6 +22,7 @@ export interface User {
 export interface UserRow extends Omit<User, 'disabled' | 'created_at' | 'updated_at'> {
   password_hash: string;
   disabled_at: Date | null;
+  token_epoch: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -84,7 +86,7 @@ export async function updateUser(
   id: string,
   input: { display_name?: string | null; roles?: string[]; areas?: string[] | null; disabled?: boolean },
 ): Promise<User> {
-  await userById(db, id);
+  const current = await userById(db, id);
   if (input.roles) await scopesOf(db, input.roles);
   if (input.areas) await checkAreas(db, input.areas);
   const [row] = await db.query<UserRow>(
@@ -93,21 +95,24 @@ export async function updateUser(
        roles = coalesce($4, roles),
        areas = case when $5 then $6 else areas end,
        disabled_at = case when $7::boolean is null then disabled_at when $7 then coalesce(disabled_at, now()) else null end,
+       token_epoch = token_epoch + case when $8 then 1 else 0 end,
        updated_at = now()
      where id = $1 returning *`,
-    [id, 'display_name' in input, input.display_name ?? null, input.roles ?? null, 'areas' in input, input.areas ?? null, input.disabled ?? null],
+    [id, 'display_name' in input, input.display_name ?? null, input.roles ?? null, 'areas' in input, input.areas ?? null, input.disabled ?? null,
+      revokesTokens(current, input)],
   );
   return toUser(row);
 }
 
-/** Sets a new one-time password (an administrator's reset); the user must change it at the next sign-in. */
+/** Sets a new one-time password (an administrator's reset); the user must change it at the next sign-in, and every token issued before stops. */
 export async function resetPassword(db: Db, id: string): Promise<string> {
   await userById(db, id);
   const password = newSecret(12);
-  await db.query('update app_user set password_hash = $2, must_change_password = true, updated_at = now() where id = $1', [id, await hashSecret(password)]);
+  await db.query('update app_user set password_hash = $2, must_change_password = true, token_epoch = token_epoch + 1, updated_at = now() where id = $1', [id, await hashSecret(password)]);
   return password;
 }
 
+/** The user's own change: tokens issued before it stop (a stolen token does not outlive the password it came with). */
 export async function setPassword(db: Db, id: string, password: string): Promise<void> {
-  await db.query('update app_user set password_hash = $2, must_change_password = false, updated_at = now() where id = $1', [id, await hashSecret(password)]);
+  await db.query('update app_user set password_hash = $2, must_change_password = false, token_epoch = token_epoch + 1, updated_at = now() where id = $1', [id, await hashSecret(password)]);
 }

@@ -1,6 +1,7 @@
 // Redis Cache and Bus (ioredis). Every key and channel carries the configured prefix.
 import { Redis } from 'ioredis';
 import type { Bus, BusHandler, Cache } from './cache.js';
+import { memoryCache } from './memory.js';
 
 function connect(url: string): Redis {
   // commands fail fast while Redis is down instead of queueing without bound; ioredis keeps reconnecting
@@ -14,27 +15,42 @@ async function connected(url: string): Promise<Redis> {
   return redis;
 }
 
+/**
+ * While Redis is down the hub keeps serving from PostgreSQL: a read is a miss, a write is dropped (entries are
+ * copies with an expiry; the generation counters make stale report caches miss), and counters (rate limits,
+ * failed logins) are kept in this process until Redis answers again, so limits still hold per instance.
+ */
 export async function redisCache(url: string, prefix: string): Promise<Cache> {
   const redis = await connected(url);
+  const local = memoryCache();
+  const up = () => redis.status === 'ready';
   return {
     engine: 'redis',
     async get(key) {
-      return (await redis.get(prefix + key)) ?? undefined;
+      if (!up()) return undefined;
+      return (await redis.get(prefix + key).catch(() => null)) ?? undefined;
     },
     async set(key, value, ttlSeconds) {
-      if (ttlSeconds) await redis.set(prefix + key, value, 'EX', ttlSeconds);
-      else await redis.set(prefix + key, value);
+      if (!up()) return;
+      if (ttlSeconds) await redis.set(prefix + key, value, 'EX', ttlSeconds).catch(() => undefined);
+      else await redis.set(prefix + key, value).catch(() => undefined);
     },
     async del(key) {
-      await redis.del(prefix + key);
+      if (!up()) return;
+      await redis.del(prefix + key).catch(() => undefined);
     },
     async increment(key, ttlSeconds) {
-      const [[, count]] = (await redis
-        .multi()
-        .incr(prefix + key)
-        .expire(prefix + key, ttlSeconds, 'NX')
-        .exec()) as [[Error | null, number]];
-      return count;
+      if (!up()) return local.increment(key, ttlSeconds);
+      try {
+        const [[, count]] = (await redis
+          .multi()
+          .incr(prefix + key)
+          .expire(prefix + key, ttlSeconds, 'NX')
+          .exec()) as [[Error | null, number]];
+        return count;
+      } catch {
+        return local.increment(key, ttlSeconds);
+      }
     },
     async ping() {
       try {
@@ -45,6 +61,7 @@ export async function redisCache(url: string, prefix: string): Promise<Cache> {
     },
     async close() {
       redis.disconnect();
+      await local.close();
     },
   };
 }
@@ -58,7 +75,8 @@ export async function redisBus(url: string, prefix: string): Promise<Bus> {
   });
   return {
     async publish(channel, message) {
-      await publisher.publish(prefix + channel, message);
+      // without Redis other instances miss this nudge; what they cache expires on its own
+      await publisher.publish(prefix + channel, message).catch(() => undefined);
     },
     async subscribe(channel, handler) {
       const full = prefix + channel;

@@ -27,3 +27,16 @@ export function sqlState(err: unknown): string | undefined {
 
 export const UNIQUE_VIOLATION = '23505';
 export const FOREIGN_KEY_VIOLATION = '23503';
+
+// SQLSTATEs of a server that is gone, starting, stopping or full: the request may succeed later
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '53400']);
+const UNAVAILABLE_NET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+// node-postgres and its pool say these in messages only (no code)
+const UNAVAILABLE_MESSAGE = /timeout exceeded when trying to connect|Connection terminated|connection error and is not queryable|Client was closed and is not queryable|Cannot use a pool after calling end/i;
+
+/** Whether an error says the database could not be reached or had no room (not that the request was wrong). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const code = sqlState(err);
+  if (code && (code.startsWith('08') || UNAVAILABLE_STATES.has(code) || UNAVAILABLE_NET.has(code))) return true;
+  return UNAVAILABLE_MESSAGE.test((err as Error)?.message ?? '');
+}

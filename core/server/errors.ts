@@ -1,5 +1,6 @@
 // One error type with an HTTP status and a stable code; the problem handler turns it into RFC 9457 problem+json.
 import type { NextFunction, Request, Response } from 'express';
+import { isDatabaseUnavailable } from '../db/db.js';
 import { BodyRejected, MAX_JSON_DEPTH } from './body-checks.js';
 
 export interface FieldError {
@@ -53,6 +54,9 @@ export const forbidden = (message: string) => new HubError(403, 'auth.forbidden'
 export const unavailable = (message: string) =>
   new HubError(503, 'service.unavailable', message, {}, { 'Retry-After': '5' });
 
+/** The database is down, restarting or has no free connection: nothing was done, the same request may be sent again. */
+export const databaseUnavailable = () => unavailable('The database is not available right now; retry shortly (a write retried with its Idempotency-Key is not applied twice).');
+
 /** Express's own errors (body parser) that are the client's fault, as HubErrors. */
 function fromExpressError(err: unknown): HubError | undefined {
   const e = err as { type?: string; status?: number; limit?: number };
@@ -84,8 +88,9 @@ function fromExpressError(err: unknown): HubError | undefined {
   return undefined;
 }
 
-/** A unique violation that slipped past the checks (two requests racing for one identifier). */
+/** A unique violation that slipped past the checks (two requests racing for one identifier), or no database. */
 function fromDbError(err: unknown): HubError | undefined {
+  if (isDatabaseUnavailable(err)) return databaseUnavailable();
   if ((err as { code?: string })?.code !== '23505') return undefined;
   return new HubError(409, 'conflict.concurrent', 'A concurrent request registered the same data first; read it and retry.');
 }

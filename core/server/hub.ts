@@ -45,6 +45,7 @@ import { areaGeoRoutes } from '../registry/areas/routes.js';
 import { createApp } from './app.js';
 import { systemContext } from './context.js';
 import { docsRoutes } from './docs.js';
+import { webRoutes } from './web.js';
 import { loadHubDocument } from './hub-document.js';
 import type { Handlers } from './handlers.js';
 import { createMetrics, type HttpMetrics } from './metrics.js';
@@ -145,7 +146,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
       metrics,
       authenticate,
       limiter,
-      extraRoutes: attachmentBodies(config.syncChunkMaxBytes, docsRoutes(api, await loadHubDocument())),
+      extraRoutes: attachmentBodies(config.syncChunkMaxBytes, docsRoutes(api, await loadHubDocument()).use(webRoutes())),
       dci: dci.router,
     });
     const server = await listen(app, config.port, config.host);

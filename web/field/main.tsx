@@ -1,0 +1,9 @@
+// The field app's entry point (a placeholder until its pages land).
+import { render } from 'preact';
+import '../shared/base.css';
+
+function App() {
+  return <main><h1>srhub field</h1></main>;
+}
+
+render(<App />, document.getElementById('app')!);
