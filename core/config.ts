@@ -10,6 +10,8 @@ export interface Config {
   publicUrl?: string;
   databaseUrl?: string;
   dbPoolSize: number;
+  /** How long a request waits for a free database connection before a 503. */
+  dbAcquireTimeoutMs: number;
   redisUrl?: string;
   redisKeyPrefix: string;
   dataDir: string;
@@ -103,6 +105,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: read.url('SRHUB_PUBLIC_URL', ['http:', 'https:']),
     databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     dbPoolSize: read.int('SRHUB_DB_POOL_SIZE', 10, 1, 1000),
+    dbAcquireTimeoutMs: read.int('SRHUB_DB_ACQUIRE_TIMEOUT_MS', 10_000, 100, 600_000),
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: read.string('SRHUB_REDIS_PREFIX', 'srhub:'),
     dataDir: path.resolve(read.string('SRHUB_DATA_DIR', './data')),

@@ -20,4 +20,4 @@ const sameSet = (a: string[] | null, b: string[] | null) =>
   a === null || b === null ? a === b : a.length === b.length && new Set([...a, ...b]).size === new Set(a).size;
 
 /** The epoch a token was issued at (tokens from before revocation existed have none: epoch 0). */
-export const tokenEpoch = (claims: { ep?: unknown }): number => (typeof claims.ep === 'number' && Number.isInteger(claims.ep) ? claims.ep : 0);
+export const tokenEpoch = (claims: Record<string, unknown>): number => (typeof claims.ep === 'number' && Number.isInteger(claims.ep) ? claims.ep : 0);

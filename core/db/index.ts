@@ -9,11 +9,11 @@ import { openPostgres } from './postgres.js';
 
 export type { Db } from './db.js';
 
-export type DbConfig = Pick<Config, 'databaseUrl' | 'dbPoolSize' | 'dataDir'>;
+export type DbConfig = Pick<Config, 'databaseUrl' | 'dbPoolSize' | 'dataDir'> & Partial<Pick<Config, 'dbAcquireTimeoutMs'>>;
 
 export async function openDb(config: DbConfig): Promise<Db> {
   return config.databaseUrl
-    ? openPostgres(config.databaseUrl, config.dbPoolSize)
+    ? openPostgres(config.databaseUrl, config.dbPoolSize, config.dbAcquireTimeoutMs)
     : openPglite(path.join(config.dataDir, 'pglite'));
 }
 

@@ -10,8 +10,10 @@ const types = {
   },
 };
 
-export async function openPostgres(url: string, poolSize: number): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, connectionTimeoutMillis: 10000 });
+/** acquireTimeoutMs: how long a query waits for a free connection (or a new one to connect) before failing; the
+ *  failure is a "database unavailable" error (isDatabaseUnavailable), which the API answers 503 with Retry-After. */
+export async function openPostgres(url: string, poolSize: number, acquireTimeoutMs = 10_000): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, connectionTimeoutMillis: acquireTimeoutMs });
   // an idle client that loses its server must not crash the process; the next query reconnects
   pool.on('error', () => undefined);
   await pool.query('select 1');

@@ -30,6 +30,11 @@ export async function openMessage(ctx: Ctx, envelope: Envelope): Promise<OpenedM
   if (clientId !== undefined && header.sender_id !== clientId) {
     throw new DciError(403, 'err.sender_id.invalid', `sender_id must be ${clientId}, the client the access token was issued to.`);
   }
+  // a person (console, program officer) must not speak as a registered API client: it would read that client's
+  // transactions, end its subscriptions and spend its message ids
+  if (clientId === undefined && ctx.principal.kind === 'user' && (await ctx.db.query('select 1 from api_client where client_id = $1', [header.sender_id])).length > 0) {
+    throw new DciError(403, 'err.sender_id.invalid', `sender_id ${header.sender_id} is an API client's; a person uses a sender_id of their own.`);
+  }
   const hubId = hubSenderId(ctx.config);
   if (header.receiver_id !== undefined && header.receiver_id !== hubId) {
     throw new DciError(400, 'err.receiver_id.invalid', `receiver_id must be ${hubId} (or left out).`);

@@ -142,7 +142,7 @@ export const dciRoutes: Handlers = {
 
 // inside an async request's transaction, `db` is that transaction (PGlite has one connection: ctx.db would wait on it)
 async function statusAnswer(ctx: Ctx, db: Db, opened: OpenedMessage, message: Message) {
-  const status = await transactionStatus(db, opened.header.sender_id, message);
+  const status = await transactionStatus(db, opened.header.sender_id, ctx.principal.id, message);
   const extra = status
     ? { total_count: 1, completed_count: 1 }
     : { status: 'rjct', status_reason_message: 'No transaction of yours matches this attribute_value.' };

@@ -101,12 +101,20 @@ export function actingAs(deps: DciDeps, p: StoredRequest['principal'], purpose: 
 
 const STATUS_OF = { pending: 'pdng', delivered: 'succ', failed: 'rjct' } as const;
 
-/** TxnStatusResponse for a TxnStatusRequest of this sender; undefined when no transaction matches. */
-export async function transactionStatus(db: Db, senderId: string, request: { transaction_id: string; txnstatus_request: { txn_type: string; attribute_type: string; attribute_value: unknown } }) {
+/**
+ * TxnStatusResponse for a TxnStatusRequest of this sender and principal (two people using one sender_id do not see
+ * each other's transactions); undefined when no transaction matches.
+ */
+export async function transactionStatus(
+  db: Db,
+  senderId: string,
+  principalId: string,
+  request: { transaction_id: string; txnstatus_request: { txn_type: string; attribute_type: string; attribute_value: unknown } },
+) {
   const { txn_type, attribute_type, attribute_value } = request.txnstatus_request;
   const value = attribute_type === 'reference_id_list' ? [attribute_value].flat().map(String) : String(attribute_value);
   const rows = (await dciStore.findTransactions(db, senderId, attribute_type as 'transaction_id', value)).filter((r) =>
-    txn_type === 'subscribe' ? r.action === 'subscribe' || r.action === 'unsubscribe' : r.action === txn_type,
+    r.principal_id === principalId && (txn_type === 'subscribe' ? r.action === 'subscribe' || r.action === 'unsubscribe' : r.action === txn_type),
   );
   if (rows.length === 0) return undefined;
   const [row] = rows;

@@ -1,9 +1,105 @@
-// The console app's entry point (a placeholder until its pages land).
+// The staff console: sign in, then the pages the user's scopes allow (routes.tsx), in English or French.
 import { render } from 'preact';
+import { useMemo, useState } from 'preact/hooks';
 import '../shared/base.css';
+import './console.css';
+import { createApi } from '../shared/api.js';
+import { LANGUAGES, setLanguage, useLanguage, type Language } from '../shared/i18n.js';
+import { href, useRoute } from '../shared/router.js';
+import { passwordSignIn, sessionFromToken, sessionStore, type Session } from '../shared/session.js';
+import { Button, Field, Notice } from '../shared/ui.js';
+import { hasScope } from './context.js';
+import { t } from './i18n/index.js';
+import { ROUTES } from './routes.js';
+
+const store = sessionStore('console');
 
 function App() {
-  return <main><h1>srhub console</h1></main>;
+  useLanguage();
+  const [session, setSession] = useState(store.load());
+  const signOut = () => {
+    store.clear();
+    setSession(undefined);
+  };
+  const api = useMemo(() => createApi(() => session?.token, signOut), [session?.token]);
+  if (!session) return <SignIn onSignedIn={(s) => (store.save(s), setSession(s))} />;
+  return <Shell session={session} api={api} onSignOut={signOut} />;
+}
+
+function Shell({ session, api, onSignOut }: { session: Session; api: ReturnType<typeof createApi>; onSignOut: () => void }) {
+  const route = useRoute();
+  const visible = ROUTES.filter((r) => r.scopes.length === 0 || hasScope(session, ...r.scopes));
+  const current = visible.find((r) => r.path === (route.parts[0] ?? ''));
+  const Page = current?.component;
+  return (
+    <>
+      <a class="skip-link" href="#content" onClick={(e) => (e.preventDefault(), document.getElementById('content')?.focus())}>{t('skip')}</a>
+      <header class="app-header">
+        <a class="brand" href={href('/')}>{t('app.name')}</a>
+        <LanguagePicker />
+        <span data-testid="signed-in-user">{session.username}</span>
+        <button type="button" class="linklike" onClick={onSignOut}>{t('header.signout')}</button>
+      </header>
+      <nav class="app-nav" aria-label="Console">
+        {visible.filter((r) => r.path).map((r) => (
+          <a href={href(`/${r.path}`)} aria-current={r.path === current?.path ? 'page' : undefined}>{t(r.label)}</a>
+        ))}
+      </nav>
+      <main id="content" tabIndex={-1}>
+        {Page ? <Page api={api} session={session} route={route} t={t} /> : <Notice kind="error">{t('page.not_found')}</Notice>}
+      </main>
+    </>
+  );
+}
+
+export function LanguagePicker() {
+  const language = useLanguage();
+  return (
+    <label class="language-picker">
+      <span class="visually-hidden">{t('header.language')}</span>
+      <select value={language} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value as Language)}>
+        {Object.entries(LANGUAGES).map(([code, name]) => <option value={code}>{name}</option>)}
+      </select>
+    </label>
+  );
+}
+
+function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const session = sessionFromToken(await passwordSignIn(username, password), username);
+      if (session.scopes.length === 0 && session.roles.length > 0) setError(t('signin.change_password'));
+      else onSignedIn(session);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main class="signin">
+      <h1>{t('app.name')}</h1>
+      <form onSubmit={submit} aria-labelledby="signin-title">
+        <h2 id="signin-title">{t('signin.title')}</h2>
+        {error && <Notice kind="error">{error}</Notice>}
+        <Field id="username" label={t('signin.username')}>
+          <input id="username" name="username" autocomplete="username" required value={username} onInput={(e) => setUsername((e.target as HTMLInputElement).value)} />
+        </Field>
+        <Field id="password" label={t('signin.password')}>
+          <input id="password" name="password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
+        </Field>
+        <Button type="submit" disabled={busy}>{busy ? t('signin.busy') : t('signin.submit')}</Button>
+        <LanguagePicker />
+      </form>
+    </main>
+  );
 }
 
 render(<App />, document.getElementById('app')!);

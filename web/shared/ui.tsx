@@ -14,7 +14,7 @@ export function Field(props: { label: string; hint?: string; error?: string; chi
   );
 }
 
-export function Button(props: JSX.HTMLAttributes<HTMLButtonElement> & { variant?: 'primary' | 'secondary' | 'danger' }) {
+export function Button(props: JSX.ButtonHTMLAttributes<HTMLButtonElement> & { variant?: 'primary' | 'secondary' | 'danger' }) {
   const { variant = 'primary', class: extra, ...rest } = props;
   return <button type="button" class={`btn btn-${variant} ${extra ?? ''}`} {...rest} />;
 }

@@ -1,0 +1,10 @@
+// The console's dictionaries: one module per area of the console, merged here (a key defined twice is a mistake).
+import { translator, type Dictionary, type Language } from '../../shared/i18n.js';
+import { shell } from './shell.js';
+
+const parts: Record<Language, Dictionary>[] = [shell];
+
+export const t = translator({
+  en: Object.assign({}, ...parts.map((p) => p.en)),
+  fr: Object.assign({}, ...parts.map((p) => p.fr)),
+});
