@@ -15,6 +15,11 @@ export interface DisclosureRequest {
   recipient: string; // the caller's client id (principal.id for clients) or a program id
   personIds: string[]; // whose data would be disclosed
   presentedTokens?: string[]; // consent tokens presented by the caller (DCI search_criteria.consent)
+  /**
+   * The published agreements for this purpose and recipient, when the caller has just read them for this same
+   * request (publishedAgreements): a search reads them once for its SQL condition and once more here otherwise.
+   */
+  agreements?: AgreementRow[];
 }
 
 export interface DisclosureDecision {
@@ -69,7 +74,7 @@ async function decide(ctx: Ctx, request: DisclosureRequest): Promise<Map<string,
   if (!purpose) return new Map(personIds.map((id) => [id, refused(id, 'purpose.missing')]));
   if (personIds.length === 0) return new Map();
 
-  const agreements = await consentStore.agreementsFor(ctx.db, purpose, recipient);
+  const agreements = request.agreements ?? (await consentStore.agreementsFor(ctx.db, purpose, recipient));
   const lawful = agreements.filter((a) => NO_CONSENT_NEEDED.has(a.lawful_basis));
   const consents = await consentStore.consentsConcerning(ctx.db, personIds);
   const byPerson = new Map<string, ConsentWithAgreement[]>();
@@ -131,6 +136,16 @@ async function presentedTokenFailures(ctx: Ctx, request: DisclosureRequest): Pro
 }
 
 /**
+ * The published agreements a disclosure for this purpose and recipient could rely on, read now; undefined when the
+ * caller may receive nothing anyway (no disclosing scope, no purpose). Pass them on as `agreements` within the same
+ * request so the decision reads them once.
+ */
+export async function publishedAgreements(ctx: Ctx, request: Pick<DisclosureRequest, 'purpose' | 'recipient'>): Promise<AgreementRow[] | undefined> {
+  if (!DISCLOSING_SCOPES.some((s) => ctx.principal.scopes.has(s)) || !request.purpose) return undefined;
+  return consentStore.agreementsFor(ctx.db, request.purpose, request.recipient);
+}
+
+/**
  * For set-based searches: a SQL condition true for the person ids that have a covering consent or agreement now,
  * or null when the purpose/recipient has a lawful basis needing no individual consent (every person is covered),
  * or 'none' when nothing can be disclosed. `param` binds a value and returns its placeholder ($n). The rows found
@@ -143,7 +158,7 @@ export async function coveringConsentCondition(
   param: (value: unknown) => string,
 ): Promise<string | null | 'none'> {
   if (!DISCLOSING_SCOPES.some((s) => ctx.principal.scopes.has(s)) || !request.purpose) return 'none';
-  const agreements = await consentStore.agreementsFor(ctx.db, request.purpose, request.recipient);
+  const agreements = request.agreements ?? (await consentStore.agreementsFor(ctx.db, request.purpose, request.recipient));
   if (agreements.length === 0) return 'none';
   const excluded = [...(await presentedTokenFailures(ctx, { ...request, personIds: [] })).keys()];
   const exclusion = excluded.length ? ` and ${personIdColumn} <> all(${param(excluded)}::uuid[])` : '';

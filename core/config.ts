@@ -65,6 +65,8 @@ export interface Config {
    * change has come for settleMs, or at the latest maxDelayMs after the first change waiting.
    */
   eligibility: { settleMs: number; maxDelayMs: number };
+  /** The beneficiary portal's one-time codes (core/portal): codes per phone in 15 minutes, per address in an hour. */
+  portal: { otpPerPhone: number; otpPerAddress: number };
 }
 
 /** An external OpenID provider whose tokens the hub accepts (SRHUB_TRUSTED_ISSUERS, a JSON array). */
@@ -154,6 +156,10 @@ export function loadConfig(env: Env = process.env): Config {
     eligibility: {
       settleMs: read.int('SRHUB_ELIGIBILITY_SETTLE_MS', 2000, 0, 3_600_000),
       maxDelayMs: read.int('SRHUB_ELIGIBILITY_MAX_DELAY_MS', 30_000, 0, 86_400_000),
+    },
+    portal: {
+      otpPerPhone: read.int('SRHUB_PORTAL_OTP_PER_PHONE', 3, 1, 1000),
+      otpPerAddress: read.int('SRHUB_PORTAL_OTP_PER_ADDRESS', 30, 1, 1_000_000),
     },
   };
   if (config.databaseUrl && !config.masterKey && !problems.some((p) => p.startsWith('SRHUB_MASTER_KEY'))) {

@@ -46,10 +46,14 @@ export const configSchema = {
     dciRegType: { type: 'string', minLength: 1, maxLength: 200 },
     signDciMessages: { type: 'boolean', default: false, description: "Sign DCI messages with the hub's Ed25519 key" },
     requestTimeoutMs: { type: 'integer', minimum: 100, maximum: 120000 },
+    oidcIssuer: { type: 'string', pattern: '^https?://[^\\s]+$', description: "The ID system's OpenID Connect provider (eSignet): people sign in to the portal with it" },
+    oidcClientId: { type: 'string', minLength: 1, maxLength: 200, description: "The hub's client id at the OpenID Connect provider" },
+    oidcClientKey: { type: 'string', minLength: 2, maxLength: 10000, description: 'The private JWK (JSON) the hub signs its client assertions with (private_key_jwt)' },
+    oidcIdClaim: { type: 'string', minLength: 1, maxLength: 100, default: 'individual_id', description: 'The userinfo claim that holds the national ID number' },
   },
 } as const;
 
-export const SECRET_KEYS = ['mispLicenseKey', 'apiKey', 'dciToken'];
+export const SECRET_KEYS = ['mispLicenseKey', 'apiKey', 'dciToken', 'oidcClientKey'];
 
 export class ConfigurationError extends Error {}
 

@@ -9,6 +9,7 @@ import { DCI_SEARCH_PATH } from './dci.js';
 import { createFaults, listenApp } from './faults.js';
 import { demoIdentities, fullNames, normaliseName, type Identity } from './identities.js';
 import { AUTH_ID, KYC_ID, openIdaRequest, type IdaRequest, type IdaResponse } from './mosip.js';
+import { DEMO_OIDC_CLIENT_ID, demoClientKeys, oidcProviderRoutes } from './oidc-provider.js';
 
 export const DEMO_CREDENTIALS = { partnerId: 'srhub-partner', mispLicenseKey: 'demo-misp-license-key', apiKey: 'demo-ida-api-key', dciToken: 'demo-dci-token' };
 
@@ -145,6 +146,8 @@ export function createNationalIdSimulatorApp(options: NationalIdSimulatorOptions
     res.json({ removed: identities.delete(req.params.uin) });
   });
   app.use(control);
+  const oidc = oidcProviderRoutes(identities);
+  app.use(oidc);
   app.get('/', (_req, res) => {
     const rows = [...identities.values()].slice(0, 25)
       .map((i) => `<tr><td>${esc(i.uin)}</td><td>${esc(i.given_name)} ${esc(i.family_name)}</td><td>${esc(i.birth_date)}</td><td>${esc(i.sex ?? '')}</td></tr>`).join('');
@@ -152,7 +155,7 @@ export function createNationalIdSimulatorApp(options: NationalIdSimulatorOptions
 <h1>National ID simulator</h1><p>${identities.size} synthetic identities (the demo seed's). Faults: POST /control {"mode":"outage"|"slow"|"normal","delayMs":n,"failNext":n}.</p>
 <table border="1" cellpadding="4"><tr><th>UIN</th><th>Name</th><th>Birth date</th><th>Sex</th></tr>${rows}</table>`);
   });
-  return { app, faults, identities };
+  return { app, faults, identities, oidc };
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -172,6 +175,10 @@ export const nationalIdSimulator: Simulator & { start(opts: NationalIdSimulatorO
       apiKey: DEMO_CREDENTIALS.apiKey,
       idaPublicKey: idaKeys().publicKey,
       dciToken: DEMO_CREDENTIALS.dciToken,
+      // the portal's "sign in with National ID" (eSignet-style OpenID Connect)
+      oidcIssuer: simulatorUrl,
+      oidcClientId: DEMO_OIDC_CLIENT_ID,
+      oidcClientKey: JSON.stringify(demoClientKeys().privateJwk),
     };
   },
 };

@@ -6,7 +6,7 @@ import { configSchema, SECRET_KEYS } from './config.js';
 import { consentExpiredJob, workflowNoticesJob } from './jobs.js';
 import { notificationSimulator } from './simulator.js';
 
-export { sendOneTimeCode, queueNotification, notificationPreparer, NOTIFICATION_KIND } from './send.js';
+export { sendOneTimeCode, sendOneTimeCodeToNumber, queueNotification, notificationPreparer, NOTIFICATION_KIND } from './send.js';
 
 const connector: Connector = {
   manifest: {

@@ -100,6 +100,29 @@ export async function sendOneTimeCode(
   });
 }
 
+/**
+ * Sends a one-time code to a phone number that is no one's record yet (the portal's online registration verifies the
+ * applicant's phone first). No registry data goes to the gateway, only the number the person typed, so no consent
+ * decision applies; the text is in `language` ('en', 'fr', ...). `key` makes a retried request send it once.
+ */
+export async function sendOneTimeCodeToNumber(
+  ctx: Ctx,
+  input: { phone: string; code: string; language?: string; ttlMinutes?: number; key: string },
+): Promise<NotificationOutcome> {
+  if (!/^[0-9A-Za-z]{4,12}$/.test(input.code)) throw new TypeError('code must be 4-12 letters or digits');
+  const row = await configStore.row(ctx.db, CONNECTOR_ID);
+  if (!row?.enabled) return { queued: false, reason: 'not_configured' };
+  const config = readConfig(await openConfiguration(ctx.db, ctx.secrets, CONNECTOR_ID));
+  if (!config.channels.includes('sms')) return { queued: false, reason: 'no_contact' };
+  const { text } = render('otp', input.language, { code: input.code, minutes: String(input.ttlMinutes ?? 10) });
+  const dedupeKey = `notification:otp-number:${input.key}`;
+  const message: GatewayMessage = { id: createHash('sha256').update(dedupeKey).digest('hex').slice(0, 32), channel: 'sms', to: input.phone, sender: config.sender, text };
+  return ctx.db.transaction(async (tx) => {
+    const queued = await enqueueDelivery(tx, ctx.secrets, { kind: NOTIFICATION_KIND, url: `${config.baseUrl}/messages`, body: message, dedupeKey });
+    return { queued: true as const, created: queued.created, deliveryId: queued.id, channel: 'sms' as const };
+  });
+}
+
 /** How queued messages are sent: to the gateway configured now, with its key; refused while the connector is off. */
 export function notificationPreparer(db: Db, secrets: Secrets): Preparer {
   return async (message) => {

@@ -8,6 +8,7 @@ import type { KeyStore } from '../keys/key-store.js';
 import { HubError, unauthorized } from '../server/errors.js';
 import { OPEN_ACCESS_PRINCIPAL, type Principal } from '../server/principal.js';
 import { tokenEpoch } from './revocation.js';
+import { personSessionStatus } from '../portal/session-status.js';
 
 export type Headers = Record<string, string | string[] | undefined>;
 export type Authenticator = (headers: Headers) => Promise<Principal>;
@@ -38,6 +39,7 @@ export async function createAuthenticator(deps: AuthDeps): Promise<Authenticator
   await deps.bus.subscribe(PRINCIPAL_CHANGED, (sub) => isActive.forget(sub));
   const scopesOfRoles = roleScopes(deps.db);
   await deps.bus.subscribe(ROLES_CHANGED, () => scopesOfRoles.forget());
+  const verified = verifiedTokens();
 
   return async (headers) => {
     const token = bearerToken(headers);
@@ -49,7 +51,7 @@ export async function createAuthenticator(deps: AuthDeps): Promise<Authenticator
       throw invalidToken('The bearer token is not a JWT.');
     }
     if (issuer === deps.config.tokenIssuer) {
-      const payload = await verifyOwn(token, deps);
+      const payload = verified.get(token) ?? verified.remember(token, await verifyOwn(token, deps));
       const account = await isActive(payload.sub!);
       if (!account.active) throw invalidToken('The account behind this token is disabled.');
       if (tokenEpoch(payload) !== account.epoch) throw invalidToken('The access token was revoked (password changed, secret rotated or access changed); request a new one.');
@@ -73,6 +75,28 @@ function bearerToken(headers: Headers): string {
 
 function invalidToken(message: string): HubError {
   return new HubError(401, 'auth.invalid_token', message, {}, { 'WWW-Authenticate': 'Bearer realm="srhub", error="invalid_token"' });
+}
+
+/**
+ * The hub's own tokens whose signature this instance has checked, until they expire: an ES256 verification is about
+ * a millisecond of CPU, and a client sends the same token with every request (docs/benchmarks.md). Only the
+ * signature check is remembered, keyed by the whole token; the account and token-epoch checks run on every request.
+ */
+export function verifiedTokens(max = 5000) {
+  const cache = new Map<string, JWTPayload>();
+  return {
+    get(token: string): JWTPayload | undefined {
+      const payload = cache.get(token);
+      if (payload && (payload.exp ?? 0) + CLOCK_TOLERANCE_S > Date.now() / 1000) return payload;
+      cache.delete(token); // expired: verified again, and refused
+      return undefined;
+    },
+    remember(token: string, payload: JWTPayload): JWTPayload {
+      if (cache.size >= max) cache.clear();
+      cache.set(token, payload);
+      return payload;
+    },
+  };
 }
 
 async function verifyOwn(token: string, deps: AuthDeps): Promise<JWTPayload> {
@@ -190,7 +214,11 @@ function activeCheck(db: Db): ((sub: string) => Promise<AccountStatus>) & { forg
         ? await db.query<{ person_id: string | null; token_epoch: number }>('select person_id, token_epoch from app_user where username = $1 and disabled_at is null', [id])
         : kind === 'client'
           ? await db.query<{ person_id: null; token_epoch: number }>('select null as person_id, token_epoch from api_client where client_id = $1 and disabled_at is null', [id])
-          : [];
+          : kind === 'person'
+            ? await personSessionStatus(db, id)
+            : kind === 'applicant'
+              ? [{ person_id: null, token_epoch: 0 }] // a verified phone's pseudonym: nothing to disable (core/portal)
+              : [];
     if (cache.size > 10_000) cache.clear();
     const status = { active: rows.length > 0, personId: rows[0]?.person_id ?? null, epoch: rows[0]?.token_epoch ?? 0 };
     if (started === generation) cache.set(sub, { ...status, at: Date.now() });

@@ -1,6 +1,6 @@
 // The PostgreSQL engine: a node-postgres pool.
 import pg from 'pg';
-import { DATE_OID, INT8_OID, parseDate, parseInt8, type Db } from './db.js';
+import { DATE_OID, INT8_OID, isDatabaseUnavailable, parseDate, parseInt8, type Db } from './db.js';
 
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -31,6 +31,11 @@ function poolDb(pool: pg.Pool): Db {
     },
     async transaction<T>(work: (tx: Db) => Promise<T>) {
       const client = await pool.connect();
+      // a checked-out client whose server goes away emits 'error' between queries: unheard, it would end the
+      // process; heard, the next query fails and the client is thrown away instead of going back to the pool
+      let broken: Error | undefined;
+      const onError = (err: Error) => (broken = err);
+      client.on('error', onError);
       try {
         await client.query('begin');
         const result = await work(clientDb(client));
@@ -38,9 +43,11 @@ function poolDb(pool: pg.Pool): Db {
         return result;
       } catch (err) {
         await client.query('rollback').catch(() => undefined);
+        broken ??= isDatabaseUnavailable(err) ? (err as Error) : undefined;
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     },
     async close() {

@@ -150,22 +150,28 @@ function groupCategories(h: HouseholdRow, members: MemberRow[], allowed: Allowed
 }
 
 async function members(db: Db, secrets: Secrets, ids: string[], allowed: Allowed): Promise<object[]> {
-  const [{ people, identifiers }, placements] = await Promise.all([
-    loadPeople(db, ids),
-    db.query<Placement & { person_id: string }>(
-      `select m.person_id, m.relationship, h.head_person_id, h.address, h.area_code, h.latitude, h.longitude
-       from membership m join household h on h.id = m.household_id
-       where m.person_id = any($1::uuid[]) and m.end_date is null`,
-      [ids],
-    ),
-  ]);
-  const placementOf = new Map(placements.map((p) => [p.person_id, p]));
+  // one statement for the page: each person with their identifiers and their current household (a search answers
+  // on a hot path, where every round trip to the database costs more than the rows)
+  const rows = await db.query<PersonRow & { identifiers_json: IdentifierRow[]; placement_json: Placement | null }>(
+    `select p.*,
+       coalesce((select json_agg(json_build_object('person_id', i.person_id, 'id_type', i.id_type, 'value_index', i.value_index,
+                   'value_sealed', i.value_sealed, 'issued_by_hub', i.issued_by_hub) order by i.issued_by_hub, i.id_type)
+                 from person_identifier i where i.person_id = p.id), '[]') as identifiers_json,
+       (select json_build_object('relationship', m.relationship, 'head_person_id', h.head_person_id, 'address', h.address,
+                 'area_code', h.area_code, 'latitude', h.latitude, 'longitude', h.longitude)
+          from membership m join household h on h.id = m.household_id
+          where m.person_id = p.id and m.end_date is null limit 1) as placement_json
+     from person p where p.id = any($1::uuid[])`,
+    [ids],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
   const records: object[] = [];
   for (const id of ids) {
-    const person = people.get(id);
+    const row = byId.get(id);
     const categories = allowed(id);
-    if (!person || !categories) continue;
-    records.push(memberRecord(secrets, person, identifiers.get(id) ?? [], placementOf.get(id), categories));
+    if (!row || !categories) continue;
+    const { identifiers_json, placement_json, ...person } = row;
+    records.push(memberRecord(secrets, person, identifiers_json, placement_json ?? undefined, categories));
   }
   return records;
 }

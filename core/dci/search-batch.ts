@@ -2,7 +2,7 @@
 // item gets its rjct.* code and the others still get their records. Only disclosable records are counted and shown:
 // the search sees the caller's areas and the consent that covers (purpose, recipient), and each record keeps only
 // the data categories the disclosure decision allows.
-import { coveringConsentCondition, decideDisclosure } from '../../consent/policy.js';
+import { coveringConsentCondition, decideDisclosure, publishedAgreements } from '../../consent/policy.js';
 import type { Ctx } from '../server/context.js';
 import { loadRecords, personIdsOf } from './records.js';
 import { runSearch, type SearchCriteria } from './query/search.js';
@@ -52,7 +52,9 @@ async function searchItem(ctx: Ctx, item: Item, seen: Set<string>): Promise<Sear
   seen.add(reference_id);
 
   const criteria = item.search_criteria as SearchCriteria;
-  const disclosure = disclosureOf(ctx, criteria);
+  const request = disclosureOf(ctx, criteria);
+  // read once for this item: the search's SQL condition and the decision on the rows found rely on the same agreements
+  const disclosure = { ...request, agreements: await publishedAgreements(ctx, request) };
   const outcome = await runSearch(
     ctx.db,
     criteria,

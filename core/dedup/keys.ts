@@ -30,8 +30,9 @@ export interface MatchKeys {
  * and not the next), name_tokens from all the names (any shared one can open a block).
  */
 export function matchKeysFor(person: KeySource): MatchKeys {
+  // nameTokens folds each part on its own, so the core tokens are the start of all of them: folded once
   const core = nameTokens(person.given_name, person.family_name);
-  const all = nameTokens(person.given_name, person.family_name, person.other_names);
+  const all = person.other_names ? [...core, ...nameTokens(person.other_names)] : core;
   return {
     person_id: person.id,
     person_version: person.version ?? 1,

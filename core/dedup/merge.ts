@@ -72,6 +72,8 @@ export async function mergePersons(ctx: Ctx, survivorId: string, mergedId: strin
     );
     const survivorIdentifiers = (await personStore.identifiersOf(tx, [survivor.id])).get(survivor.id) ?? [];
     await tx.query('update person_identifier set person_id = $1 where person_id = $2', [survivor.id, merged.id]);
+    // the civil registry's records name the person they were applied to: a later version must find the survivor
+    await tx.query('update civil_registry_record set person_id = $1 where person_id = $2', [survivor.id, merged.id]);
     const followed = await followMerge(tx, ctx, survivor.id, merged.id, memberships.deregistered);
 
     const fields = filledFields(survivor, merged);
@@ -117,6 +119,7 @@ export async function mergePersons(ctx: Ctx, survivorId: string, mergedId: strin
     await emitEvents(tx, [
       { topic: 'person.merged', aggregateType: 'person', aggregateId: survivor.id, payload },
       personEvent('person.updated', survivor.id, { fields: Object.keys(changes), household_id: memberships.survivorHousehold }),
+      ...(fields.death_date ? [personEvent('person.deceased', survivor.id, { fields: Object.keys(changes), household_id: memberships.survivorHousehold })] : []),
       ...memberships.events,
     ]);
     await ctx.audit.recordIn(
@@ -153,6 +156,17 @@ function filledFields(survivor: PersonRow, merged: PersonRow): Partial<PersonFie
   if (blank(survivor.birth_date) && !blank(merged.birth_date)) {
     fields.birth_date = merged.birth_date;
     fields.birth_date_estimated = merged.birth_date_estimated;
+  }
+  // a death recorded on either record is the person's: the survivor must not stay alive in the registry (and its
+  // DCI subscribers hear of it as the DEATH event below)
+  if (blank(survivor.death_date) && !blank(merged.death_date)) {
+    const birth = fields.birth_date ?? survivor.birth_date;
+    if (birth && String(merged.death_date) < String(birth)) {
+      throw conflict('dedup.death_before_birth', 'The merged record\'s death date is before the survivor\'s birth date: correct one of the records first.', {
+        errors: [{ field: 'body.survivor_id', message: 'its birth date is after the other record\'s death date' }],
+      });
+    }
+    fields.death_date = merged.death_date;
   }
   if (fields.given_name !== undefined) fields.given_name_norm = normaliseName(fields.given_name);
   if (fields.family_name !== undefined) fields.family_name_norm = normaliseName(fields.family_name);

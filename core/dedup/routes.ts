@@ -8,6 +8,7 @@ import { mergePair, markDistinct } from './distinct.js';
 import type { MergeResult } from './index.js';
 import { getPair, listPairs, type PairQuery } from './pairs.js';
 import { checkSettings, loadSettings, saveSettings, type DedupSettings } from './settings.js';
+import { loadWeights } from './weights.js';
 
 export const dedupRoutes: Handlers = {
   listDuplicatePairs: async (ctx, req, res) => {
@@ -51,6 +52,10 @@ export const dedupRoutes: Handlers = {
       return saved;
     });
     res.set('ETag', `"${stored.version}"`).json(stored);
+  },
+
+  getDedupWeights: async (ctx, _req, res) => {
+    res.json(await loadWeights(ctx.db));
   },
 
   startDedupRun: async (ctx, _req, res) => {

@@ -36,9 +36,14 @@ const isBlank = (v: unknown) =>
   v === null || v === undefined || v === false || (Array.isArray(v) && v.length === 0) ||
   (typeof v === 'object' && Object.keys(v as object).length === 0);
 
-/** What a new record's first version sets (blank values left out). */
+/**
+ * What a new record's first version sets (blank values left out): diff({}, values) without its comparisons, since
+ * every value left differs from nothing (bulk registration writes one of these per person and household).
+ */
 export function creation(values: Record<string, unknown>): Changes {
-  return diff({}, Object.fromEntries(Object.entries(values).filter(([, v]) => !isBlank(v))));
+  const changes: Changes = {};
+  for (const [key, value] of Object.entries(values)) if (!isBlank(value)) changes[key] = { from: null, to: value };
+  return changes;
 }
 
 const HISTORY_COLUMNS = [

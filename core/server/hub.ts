@@ -37,6 +37,8 @@ import { simulationRoutes } from '../simulation/routes.js';
 import { startSimulationWorker, type SimulationWorker } from '../simulation/worker.js';
 import { startWorkflow, type Workflow } from '../workflow/workflow.js';
 import { workflowRoutes } from '../workflow/routes.js';
+import { portalRoutes } from '../portal/routes.js';
+import { selfRegistrationCheck } from '../portal/registration.js';
 import { startConnectors, type ConnectorService } from '../../connectors/framework/index.js';
 import { NOTIFICATION_KIND, notificationPreparer } from '../../connectors/notification/send.js';
 import { connectorRoutes } from '../../connectors/framework/routes.js';
@@ -126,6 +128,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     closers.push(() => simulations.stop());
     // before the connectors (they add their checks to it); stopped after them, before the outbox
     const workflow = startWorkflow({ config, db, secrets, log, audit, keys, cache, bus, outbox });
+    workflow.checks.add(selfRegistrationCheck); // online self-registrations wait for an officer (core/portal)
     closers.push(() => workflow.stop());
     // stopped before the outbox and the database: runs going finish first
     const connectors = await startConnectors({ config, db, secrets, log, audit, keys, cache, bus, outbox, checks: workflow.checks });
@@ -186,6 +189,7 @@ export function routeMaps(deps: { config: Config; db: Db; cache: Cache; bus: Bus
     forms: formRoutes,
     sync: syncRoutes,
     workflow: workflowRoutes,
+    portal: portalRoutes,
     dedup: dedupRoutes,
     connectors: connectorRoutes(() => deps.connectors ?? unavailableConnectors()),
   };

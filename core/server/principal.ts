@@ -8,6 +8,8 @@ export const ALL_SCOPES = [
   'consent.manage',
   'consent.agreements',
   'consent.self',
+  'registry.self',
+  'registration.apply',
   'forms.manage',
   'assessment.manage',
   'reports.read',

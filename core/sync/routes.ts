@@ -1,6 +1,7 @@
 // Sync handlers by operationId: input is already validated against openapi/hub/sync.yaml.
 import { invalid } from '../server/errors.js';
 import type { Handlers } from '../server/handlers.js';
+import { sendAttachmentContent } from './attachment-content.js';
 import { attachmentStatus, putChunk } from './attachments.js';
 import { listConflicts, resolveConflict, type Resolution } from './conflicts.js';
 import { bootstrap, pull } from './feed.js';
@@ -54,5 +55,8 @@ export const syncRoutes: Handlers = {
     // HEAD (the resume question) answers with the headers alone
     if (res.req.method === 'HEAD') res.status(200).end();
     else res.json(status);
+  },
+  getSyncAttachmentContent: async (ctx, req, res) => {
+    await sendAttachmentContent(ctx, req.params.sha256, res);
   },
 };

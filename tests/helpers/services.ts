@@ -17,6 +17,15 @@ export function dbEngines(): DbEngineName[] {
   return postgresUrl() ? ['pglite', 'postgres'] : ['pglite'];
 }
 
+/**
+ * The one engine of a suite that tests behaviour above the stores (API rules, workflow, connectors, DCI protocol):
+ * PostgreSQL where a server runs (real concurrent transactions, the engine of every multi-instance site), else
+ * PGlite. The suites that test what the stores do in SQL run on dbEngines(); the rule: docs/testing.md.
+ */
+export function apiEngines(): DbEngineName[] {
+  return postgresUrl() ? ['postgres'] : ['pglite'];
+}
+
 export function cacheEngines(): CacheEngineName[] {
   return redisUrl() ? ['memory', 'redis'] : ['memory'];
 }

@@ -41,7 +41,7 @@ function Shell({ session, api, onSignOut }: { session: Session; api: ReturnType<
         <button type="button" class="linklike" onClick={onSignOut}>{t('header.signout')}</button>
       </header>
       <nav class="app-nav" aria-label="Console">
-        {visible.filter((r) => r.path).map((r) => (
+        {visible.filter((r) => r.path && !r.hidden).map((r) => (
           <a href={href(`/${r.path}`)} aria-current={r.path === current?.path ? 'page' : undefined}>{t(r.label)}</a>
         ))}
       </nav>

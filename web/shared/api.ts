@@ -30,6 +30,8 @@ export interface RequestOptions {
 
 export interface Api {
   request<T = any>(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<T>;
+  /** Like request, with the answer's status and headers (a 202's Location). */
+  send<T = any>(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<{ status: number; headers: Headers; body: T }>;
   get<T = any>(path: string, options?: RequestOptions): Promise<T>;
   post<T = any>(path: string, body?: unknown, options?: RequestOptions): Promise<T>;
   patch<T = any>(path: string, body: unknown, options?: RequestOptions): Promise<T>;
@@ -39,7 +41,7 @@ export interface Api {
 
 /** An API client; `token()` gives the current access token (or none), `onUnauthorized` runs on a 401. */
 export function createApi(token: () => string | undefined, onUnauthorized: () => void = () => {}): Api {
-  const request = async <T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> => {
+  const send = async <T>(method: string, path: string, body?: unknown, options: RequestOptions = {}) => {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     const bearer = token();
     if (bearer) headers.authorization = `Bearer ${bearer}`;
@@ -56,10 +58,13 @@ export function createApi(token: () => string | undefined, onUnauthorized: () =>
       const message = problem.detail ?? problem.title ?? problem.error_description ?? `${method} ${path} failed (${res.status})`;
       throw new ApiError(res.status, problem.code ?? problem.error ?? String(res.status), message, problem.errors ?? [], parsed);
     }
-    return parsed as T;
+    return { status: res.status, headers: res.headers, body: parsed as T };
   };
+  const request = async <T>(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<T> =>
+    (await send<T>(method, path, body, options)).body;
   return {
     request,
+    send,
     get: (path, options) => request('GET', path, undefined, options),
     post: (path, body, options) => request('POST', path, body, options),
     patch: (path, body, options) => request('PATCH', path, body, options),

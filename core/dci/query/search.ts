@@ -133,15 +133,31 @@ async function search(db: Db, criteria: SearchCriteria, scope: SearchScope, conf
   const filterParams = c.params.values.length;
   const order = orderBy(c, entity, criteria.sort);
   const condition = where.length ? where.join('\n  and ') : 'true';
+  const limit = c.params.add(page.page_size, 'int');
+  const offset = c.params.add((page.page_number - 1) * page.page_size, 'bigint');
+  const count = () => db.query<{ total: number }>(`select count(*)::int as total from ${FROM(entity, c)} where ${condition}`, c.params.values.slice(0, filterParams));
+  if (criteria.query_type === 'idtype-value') {
+    // an identifier matches a person or two at most: the page and its count in one statement (one round trip); a
+    // page past the end has no row to carry the count, so only then is it asked for separately
+    const rows = await db.query<{ id: string; total: number }>(
+      `select ${ID[entity]} as id, count(*) over ()::int as total from ${FROM(entity, c)}
+       where ${condition}
+       order by ${order}
+       limit ${limit} offset ${offset}`,
+      c.params.values,
+    );
+    const total = rows.length ? rows[0].total : page.page_number === 1 ? 0 : (await count())[0].total;
+    return { ok: true, entity, ids: rows.map((r) => r.id), pagination: { ...page, total_count: total } };
+  }
   const [rows, [{ total }]] = await Promise.all([
     db.query<{ id: string }>(
       `select ${ID[entity]} as id from ${FROM(entity, c)}
        where ${condition}
        order by ${order}
-       limit ${c.params.add(page.page_size, 'int')} offset ${c.params.add((page.page_number - 1) * page.page_size, 'bigint')}`,
+       limit ${limit} offset ${offset}`,
       c.params.values,
     ),
-    db.query<{ total: number }>(`select count(*)::int as total from ${FROM(entity, c)} where ${condition}`, c.params.values.slice(0, filterParams)),
+    count(),
   ]);
   return { ok: true, entity, ids: rows.map((r) => r.id), pagination: { ...page, total_count: total } };
 }

@@ -13,6 +13,8 @@ import { connectorsCalls } from './permission-calls/connectors.js';
 import { formsSyncCalls } from './permission-calls/forms-sync.js';
 import { assessmentCalls } from './permission-calls/assessment.js';
 import { dedupCalls } from './permission-calls/dedup.js';
+import { portalCalls } from './permission-calls/portal.js';
+import { consoleBCalls } from './permission-calls/console-b.js';
 
 const fresh = () => randomUUID().slice(0, 8);
 
@@ -88,6 +90,8 @@ const CALLS: Record<string, Call> = {
   ...formsSyncCalls,
   ...assessmentCalls,
   ...dedupCalls,
+  ...portalCalls,
+  ...consoleBCalls,
 };
 
 const ROLES = ['administrator', 'registry_officer', 'field_worker', 'program_officer', 'policymaker', 'auditor', 'dci_client'];

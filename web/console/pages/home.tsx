@@ -4,7 +4,7 @@ import { hasScope, type PageProps } from '../context.js';
 import { href } from '../../shared/router.js';
 
 export function HomePage({ session, t }: PageProps) {
-  const pages = ROUTES.filter((r) => r.path && (r.scopes.length === 0 || hasScope(session, ...r.scopes)));
+  const pages = ROUTES.filter((r) => r.path && !r.hidden && (r.scopes.length === 0 || hasScope(session, ...r.scopes)));
   return (
     <>
       <h1>{t('home.title', { name: session.username ?? '' })}</h1>

@@ -26,4 +26,5 @@ export const formsSyncCalls: Record<string, Call> = {
   resolveSyncConflict: () => ({ method: 'POST', path: `/api/v1/sync/conflicts/${NO_CONFLICT}/resolve`, body: { choice: 'theirs' } }),
   getSyncAttachment: () => ({ method: 'GET', path: `/api/v1/sync/attachments/${NO_HASH}` }),
   uploadSyncAttachment: () => ({ method: 'PUT', path: `/api/v1/sync/attachments/${NO_HASH}` }),
+  getSyncAttachmentContent: () => ({ method: 'GET', path: `/api/v1/sync/attachments/${NO_HASH}/content` }),
 };
