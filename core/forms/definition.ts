@@ -1,6 +1,6 @@
 // What a form definition is (a JSON Schema of the data plus a UI layer) and the checks a definition must pass before
 // it is saved or published. Pure module: the field app can check a definition it received the same way.
-import type { FieldError } from '../server/errors.js'; // type only
+import type { FieldError } from '../server/field-error.js'; // type only
 import { compile, ExpressionError } from './expression.js';
 import { checkSchema, isObject, schemaAt, type JsonSchema } from './json-schema.js';
 

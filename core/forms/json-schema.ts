@@ -1,7 +1,7 @@
 // The subset of JSON Schema (2020-12 keywords) a form's data schema may use, checked without code generation so
 // the field app can run it too (pure module). A definition using any other keyword is refused when it is saved,
 // so no part of a schema is ever silently ignored.
-import type { FieldError } from '../server/errors.js'; // type only: erased, nothing of the server is loaded
+import type { FieldError } from '../server/field-error.js'; // type only: erased, nothing of the server is loaded
 
 export type JsonSchema = { [keyword: string]: unknown };
 

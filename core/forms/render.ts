@@ -1,6 +1,6 @@
 // A form as a person sees it in one language, for sample answers: which questions are asked (skip logic applied),
 // their labels, hints and choices, and what is wrong so far. The preview operation and the field app share it.
-import type { FieldError } from '../server/errors.js'; // type only
+import type { FieldError } from '../server/field-error.js'; // type only
 import type { FormDefinition, FormField } from './definition.js';
 import { compile, ExpressionError, truthy, type Env } from './expression.js';
 import { text, validateWithDefinition } from './validate.js';

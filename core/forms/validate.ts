@@ -1,6 +1,6 @@
 // Validates a submission against one form definition: the data schema, then the UI layer's rules (required, skip
 // logic, choices, constraints). Pure module, no node imports: the server and the field app run the same checks.
-import type { FieldError } from '../server/errors.js'; // type only
+import type { FieldError } from '../server/field-error.js'; // type only
 import type { FormDefinition, FormField, FormSection, Text } from './definition.js';
 import { compile, ExpressionError, isBlank, truthy, type Env } from './expression.js';
 import { validateSchema } from './json-schema.js';

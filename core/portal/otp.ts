@@ -97,7 +97,7 @@ const refusal = (code: string, message: string, extra: Record<string, unknown> =
 
 /** Checks a code: one attempt counted per call; right once, then the challenge is used up. */
 export async function verifyCode(ctx: Ctx, challengeId: string, code: string): Promise<Verified> {
-  return ctx.db.transaction(async (tx) => {
+  const outcome = await ctx.db.transaction(async (tx): Promise<Verified | { wrong: number }> => {
     const [row] = await tx.query<{ purpose: OtpPurpose; phone_index: string; person_id: string | null; code_hash: string; attempts: number; expired: boolean; used: boolean }>(
       `select purpose, phone_index, person_id, code_hash, attempts, expires_at <= now() as expired, used_at is not null as used
          from portal_otp_challenge where id = $1 for update`,
@@ -110,9 +110,9 @@ export async function verifyCode(ctx: Ctx, challengeId: string, code: string): P
     const given = Buffer.from(codeHash(ctx, challengeId, code));
     const right = expected.length === given.length && timingSafeEqual(expected, given);
     if (!right) {
+      // counted in this transaction, which must commit: the refusal is thrown after it
       await tx.query('update portal_otp_challenge set attempts = attempts + 1 where id = $1', [challengeId]);
-      const left = OTP_MAX_ATTEMPTS - row.attempts - 1;
-      throw refusal(left > 0 ? 'otp.wrong' : 'otp.attempts_exhausted', left > 0 ? 'The code is wrong.' : 'Too many wrong codes; ask for a new one.', { attempts_left: left });
+      return { wrong: OTP_MAX_ATTEMPTS - row.attempts - 1 };
     }
     await tx.query('update portal_otp_challenge set used_at = now() where id = $1', [challengeId]);
     if (row.purpose === 'sign_in') {
@@ -122,4 +122,7 @@ export async function verifyCode(ctx: Ctx, challengeId: string, code: string): P
     }
     return { purpose: 'register' as const, applicantId: applicantIdOf(row.phone_index) };
   });
+  if (!('wrong' in outcome)) return outcome;
+  const left = outcome.wrong;
+  throw refusal(left > 0 ? 'otp.wrong' : 'otp.attempts_exhausted', left > 0 ? 'The code is wrong.' : 'Too many wrong codes; ask for a new one.', { attempts_left: left });
 }

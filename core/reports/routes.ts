@@ -5,6 +5,7 @@ import type { ApiRequest, Handlers } from '../server/handlers.js';
 import type { Ctx } from '../server/context.js';
 import { selectAreas } from './areas.js';
 import { coverageReport } from './coverage.js';
+import { coverageMap } from './coverage-map.js';
 import { getDashboard } from './dashboard.js';
 import { ageSexReport, disabilityReport, householdSizeReport } from './demographics.js';
 import { listPopulation, loadPopulation } from './population.js';
@@ -31,6 +32,11 @@ const report = (build: (ctx: Ctx, query: Record<string, unknown>) => Promise<Rep
 export const reportsRoutes: Handlers = {
   getCoverageReport: report(coverageReport),
   getAgeSexReport: report(ageSexReport),
+  getCoverageMap: async (ctx, req, res) => {
+    const map = await coverageMap(ctx, req.query);
+    res.set('Cache-Control', 'private, no-store');
+    res.type(req.header('accept')?.includes('application/geo+json') ? 'application/geo+json' : 'application/json').send(JSON.stringify(map));
+  },
   getHouseholdSizeReport: report(householdSizeReport),
   getDisabilityReport: report(disabilityReport),
   getRegistrationsReport: report(registrationsReport),

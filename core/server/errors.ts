@@ -3,11 +3,9 @@ import type { NextFunction, Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../db/db.js';
 import { BodyRejected, MAX_JSON_DEPTH } from './body-checks.js';
 
-export interface FieldError {
-  field: string; // where: 'body.members[2].birth_date', 'query.limit', 'header.if-match'
-  message: string; // what is wrong, for a person
-  index?: number; // the record of a batch it belongs to
-}
+import type { FieldError } from './field-error.js';
+
+export type { FieldError } from './field-error.js';
 
 export class HubError extends Error {
   constructor(

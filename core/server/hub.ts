@@ -38,6 +38,7 @@ import { startSimulationWorker, type SimulationWorker } from '../simulation/work
 import { startWorkflow, type Workflow } from '../workflow/workflow.js';
 import { workflowRoutes } from '../workflow/routes.js';
 import { portalRoutes } from '../portal/routes.js';
+import { portalOidcRoutes } from '../portal/oidc-routes.js';
 import { selfRegistrationCheck } from '../portal/registration.js';
 import { startConnectors, type ConnectorService } from '../../connectors/framework/index.js';
 import { NOTIFICATION_KIND, notificationPreparer } from '../../connectors/notification/send.js';
@@ -190,6 +191,7 @@ export function routeMaps(deps: { config: Config; db: Db; cache: Cache; bus: Bus
     sync: syncRoutes,
     workflow: workflowRoutes,
     portal: portalRoutes,
+    portalOidc: portalOidcRoutes,
     dedup: dedupRoutes,
     connectors: connectorRoutes(() => deps.connectors ?? unavailableConnectors()),
   };

@@ -1,5 +1,6 @@
 // Simulation handlers by operationId (scope reports.read: policymakers run and read them).
 import type { Handlers } from '../server/handlers.js';
+import { programPolicyInForce } from './baseline.js';
 import { compareSimulations, getSimulation, listSimulations, queueSimulation, simulationChanges } from './service.js';
 
 export const simulationRoutes: Handlers = {
@@ -19,5 +20,8 @@ export const simulationRoutes: Handlers = {
   },
   compareSimulations: async (ctx, req, res) => {
     res.json(await compareSimulations(ctx, req.query.a as string, req.query.b as string));
+  },
+  getProgramPolicy: async (ctx, req, res) => {
+    res.json(await programPolicyInForce(ctx.db, req.params.id));
   },
 };

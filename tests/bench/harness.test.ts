@@ -1,6 +1,7 @@
-// The benchmark harness (bench/run.ts) in a tiny mode: 2,000 persons, two-second load cases. It must run end to end
-// against the real PostgreSQL and Redis, write its JSON with every measurement, and drop its scratch database. The
-// figures themselves are not judged here (speed targets live in bench/, never in timed tests).
+// The benchmark harness (bench/run.ts) in a tiny mode: 200 persons, two-second load cases (shorter ones get no answer
+// at all on a busy machine). It must run end to end against the real PostgreSQL and Redis, write its JSON with every
+// measurement, and drop its scratch database. The figures themselves are not judged here (speed targets live in
+// bench/, never in timed tests); the size only has to prove the harness works (docs/testing.md).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,7 @@ const available = Boolean(postgresUrl() && redisUrl());
   it('measures everything, writes the JSON with machine, versions and command, and drops its database', async () => {
     const server = new URL(postgresUrl()!);
     server.pathname = '/postgres';
-    const args = ['--import', 'tsx', 'bench/run.ts', '--persons', '2000', '--seconds', '2', '--concurrency', '1,2', '--out', out];
+    const args = ['--import', 'tsx', 'bench/run.ts', '--persons', '200', '--seconds', '2', '--concurrency', '1,2', '--out', out];
     child = spawn(process.execPath, args, {
       env: { ...process.env, BENCH_POSTGRES_URL: server.toString(), REDIS_URL: redisUrl()!, NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,7 +47,7 @@ const available = Boolean(postgresUrl() && redisUrl());
     const [file] = await readdir(out);
     const report = JSON.parse(await readFile(path.join(out, file), 'utf8'));
     expect(report.command).toBe(`npx tsx bench/run.ts ${args.slice(3).join(' ')}`);
-    expect(report.persons).toBe(2000);
+    expect(report.persons).toBe(200);
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.machine.memoryGiB).toBeGreaterThan(0);
     expect(report.versions).toEqual({ node: process.version, postgres: expect.stringMatching(/^\d+/), redis: expect.stringMatching(/^\d+\./), srhub: expect.stringMatching(/^[0-9a-f]{12}/) });
@@ -55,7 +56,7 @@ const available = Boolean(postgresUrl() && redisUrl());
     for (const [key, r] of byKey) expect({ key, finite: Number.isFinite(r.value) && r.value >= 0 }).toEqual({ key, finite: true });
     // the population the run measured was registered through the API, whole
     const registration = report.results.find((r: { key: string }) => r.key === 'registration.api_persons_per_s');
-    expect(registration.detail.persons).toBeGreaterThanOrEqual(2000);
+    expect(registration.detail.persons).toBeGreaterThanOrEqual(200);
     // a figure with a target says whether it met it
     expect(typeof byKey.get('dci.idtype-value.c2.p99_ms')!.met).toBe('undefined');
     expect(typeof byKey.get('memory.hub_peak_mib')!.met).toBe('boolean');
@@ -68,6 +69,6 @@ const available = Boolean(postgresUrl() && redisUrl());
     } finally {
       await admin.end();
     }
-    // about a minute on an idle 2-core machine; the limit leaves room for a machine busy with other work
+    // well under a minute on an idle 2-core machine; the limit leaves room for a machine busy with other work
   }, 900_000);
 });

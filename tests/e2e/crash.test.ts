@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startHubProcess } from '../helpers/hub-process.js';
+import { copyPgliteTemplate } from '../helpers/pglite-template.js';
 import { dbEngines } from '../helpers/services.js';
 
 const BATCH = 4000;
@@ -13,7 +14,9 @@ describe.each(dbEngines())('killing the hub mid-bulk-import on %s', (engine) => 
   let database: TestDatabase;
   beforeEach(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'srhub-crash-'));
-    database = await createTestDatabase(engine);
+    // migrated copies of the run's templates: a first start from nothing is e2e/cli.test.ts's, not this test's
+    database = await createTestDatabase(engine, { migrated: true });
+    if (engine === 'pglite') await copyPgliteTemplate(path.join(dataDir, 'pglite'));
   });
   afterEach(async () => {
     await database.drop();

@@ -1,10 +1,18 @@
 // A migrated PGlite data folder made once per test run: tests copy it instead of creating PGlite from nothing
 // (initdb in WASM takes seconds; opening a copy takes a fraction of that).
 // global-setup.ts builds it (with `srhub migrate`) and names its folder in SRHUB_TEST_PGLITE_TEMPLATE.
+import { execFile } from 'node:child_process';
 import { cp } from 'node:fs/promises';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 /** Puts a migrated PGlite data folder at `target` (a copy of the template; nothing when the run has none). */
 export async function copyPgliteTemplate(target: string): Promise<void> {
   const folder = process.env.SRHUB_TEST_PGLITE_TEMPLATE;
-  if (folder) await cp(folder, target, { recursive: true });
+  if (!folder) return;
+  // the folder holds ~1,300 small files: the system's cp copies them in ~0.1 s, node's fs.cp takes 1-2 s of CPU
+  // (`folder/.`: the contents, into `target` whether or not it exists yet, as fs.cp does)
+  if (process.platform !== 'win32') await run('cp', ['-R', `${folder}/.`, target]);
+  else await cp(folder, target, { recursive: true });
 }

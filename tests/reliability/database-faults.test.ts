@@ -171,7 +171,7 @@ describe('database and cache faults under load (private PostgreSQL and Redis)', 
       await blocker.query('lock table household in access exclusive mode');
       figures.faults += 1;
       answers = Promise.all(writes.map((w) => sendWrite(hub, AREA, w, failures)));
-      await waitUntil('requests refused for want of a connection', async () => (writes.filter((w) => w.statuses.includes(503)).length >= POOL_SIZE ? true : undefined), 60_000);
+      await waitUntil('requests refused for want of a connection', async () => (writes.filter((w) => w.statuses.includes(503)).length >= POOL_SIZE ? true : undefined), 60_000, async () => `answers ${JSON.stringify(writes.map((w) => w.statuses))}, ${failures.join('; ')}, ${hub.output().slice(-2000)}`);
       expect((await ready()).status).toBe(503);
       expect((await fetch(`${hub.url}/health`)).status).toBe(200);
     } finally {

@@ -84,6 +84,16 @@ export async function boundaryFeatures(db: Db, filter: { parentCode?: string; le
   return rows.map(toFeature);
 }
 
+/** The boundaries of these areas (those that have one), in path order. */
+export async function boundaryFeaturesOf(db: Db, codes: string[]): Promise<AreaFeature[]> {
+  const rows = await db.query<BoundaryRow>(
+    `select a.code, a.name, a.level, a.parent_code, a.path, b.geometry, b.min_lon, b.min_lat, b.max_lon, b.max_lat
+     from admin_area_boundary b join admin_area a on a.code = b.area_code where a.code = any($1::text[]) order by a.path`,
+    [codes],
+  );
+  return rows.map(toFeature);
+}
+
 function toFeature(row: BoundaryRow): AreaFeature {
   return {
     type: 'Feature',

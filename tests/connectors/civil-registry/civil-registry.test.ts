@@ -6,11 +6,11 @@ import civilRegistry from '../../../connectors/civil-registry/index.js';
 import { startFhirSimulator, type FhirSimulator } from '../../../connectors/civil-registry/simulator.js';
 import { breakerView } from '../../../connectors/framework/breaker.js';
 import { aPerson, createAreas, uin } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 import { connectorsOf, FAST, sleep, type ConnectorsUnderTest } from '../gis/connector-hub.js';
 
-describe.each(dbEngines())('the civil registry connector on %s', (db) => {
+describe.each(apiEngines())('the civil registry connector on %s', (db) => {
   let t: TestHub;
   let sim: FhirSimulator;
   let c: ConnectorsUnderTest;

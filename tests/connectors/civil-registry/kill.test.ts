@@ -6,9 +6,9 @@ import type { FhirSimulator } from '../../../connectors/civil-registry/simulator
 import { callHub as call, CHILD_START_TIMEOUT_MS, childHubStorage, killHard, runConnectorJob, stopGracefully, waitUntil as until, type ChildHubStorage } from '../../helpers/child-hub.js';
 import { startHubProcess } from '../../helpers/hub-process.js';
 import { uin } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 
-describe.each(dbEngines())('a civil registry pull killed midway on %s', (engine) => {
+describe.each(apiEngines())('a civil registry pull killed midway on %s', (engine) => {
   let storage: ChildHubStorage;
   let sim: FhirSimulator;
   beforeEach(async () => {

@@ -6,11 +6,11 @@ import { districtsOf } from '../../../core/seed/country.js';
 import { generateHouseholds } from '../../../core/seed/households.js';
 import { DEMO_SEED } from '../../../core/seed/seed.js';
 import { aHousehold, aPerson, uin } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 import { configure, control, FAST, publishAgreement, requestsSeen, sleep } from './helpers.js';
 
-describe.each(dbEngines())('national ID connector on %s', (db) => {
+describe.each(apiEngines())('national ID connector on %s', (db) => {
   let t: TestHub;
   let sim: { url: string; stop(): Promise<void> };
   let mosip: Record<string, unknown>;

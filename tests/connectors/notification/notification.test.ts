@@ -7,11 +7,11 @@ import { emitEvents } from '../../../core/outbox/events.js';
 import { systemContext, type Ctx } from '../../../core/server/context.js';
 import { SYSTEM_PRINCIPAL } from '../../../core/server/principal.js';
 import { aHousehold, aPerson } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 import { configure, control, publishAgreement, requestsSeen, sleep } from '../national-id/helpers.js';
 
-describe.each(dbEngines())('notification connector on %s', (db) => {
+describe.each(apiEngines())('notification connector on %s', (db) => {
   let t: TestHub;
   let sim: { url: string; stop(): Promise<void> };
   let ctx: Ctx;

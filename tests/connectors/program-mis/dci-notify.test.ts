@@ -9,13 +9,13 @@ import { randomUUID } from 'node:crypto';
 import { aClient, dciPost, header } from '../../core/dci/dci-helpers.js';
 import { loadSpec } from '../../conformance/spdci-spec.js';
 import { aHousehold, aPerson, uin } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 
 const PROGRAM = 'cash-plus';
 const PURPOSE = 'program_enrolment';
 
-describe.each(dbEngines())('DCI notify of program eligibility on %s', (db) => {
+describe.each(apiEngines())('DCI notify of program eligibility on %s', (db) => {
   let t: TestHub;
   let sim: { url: string; stop(): Promise<void> };
   let admin: Record<string, string>;

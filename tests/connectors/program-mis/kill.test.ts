@@ -4,11 +4,11 @@
 import { DEMO_MIS_KEY, programMisSimulator } from '../../../connectors/program-mis/simulator.js';
 import { callHub as call, CHILD_START_TIMEOUT_MS, childHubStorage, killHard, runConnectorJob, stopGracefully, waitUntil as until, type ChildHubStorage } from '../../helpers/child-hub.js';
 import { startHubProcess, type HubProcess } from '../../helpers/hub-process.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 
 const PROGRAM = 'cash-transfer';
 
-describe.each(dbEngines())('a program MIS status pull killed midway on %s', (engine) => {
+describe.each(apiEngines())('a program MIS status pull killed midway on %s', (engine) => {
   let storage: ChildHubStorage;
   let sim: { url: string; stop(): Promise<void> };
   beforeEach(async () => {

@@ -4,13 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { programMisSimulator } from '../../../connectors/program-mis/simulator.js';
 import { aHousehold, aPerson, uin } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 import { configure, control, FAST, publishAgreement, requestsSeen, sleep } from '../national-id/helpers.js';
 
 const PROGRAM = 'cash-transfer';
 
-describe.each(dbEngines())('program MIS connector on %s', (db) => {
+describe.each(apiEngines())('program MIS connector on %s', (db) => {
   let t: TestHub;
   let sim: { url: string; stop(): Promise<void> };
   let programId: string;

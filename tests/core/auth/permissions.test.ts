@@ -15,6 +15,7 @@ import { assessmentCalls } from './permission-calls/assessment.js';
 import { dedupCalls } from './permission-calls/dedup.js';
 import { portalCalls } from './permission-calls/portal.js';
 import { consoleBCalls } from './permission-calls/console-b.js';
+import { portalOidcCalls } from './permission-calls/portal-oidc.js';
 
 const fresh = () => randomUUID().slice(0, 8);
 
@@ -92,6 +93,7 @@ const CALLS: Record<string, Call> = {
   ...dedupCalls,
   ...portalCalls,
   ...consoleBCalls,
+  ...portalOidcCalls,
 };
 
 const ROLES = ['administrator', 'registry_officer', 'field_worker', 'program_officer', 'policymaker', 'auditor', 'dci_client'];

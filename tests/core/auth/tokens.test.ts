@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID, createHmac } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
@@ -11,7 +11,7 @@ async function token(t: TestHub, path: string, fields: Record<string, string>, h
   return t.post(path, undefined, { raw: form(fields), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
 }
 
-describe.each(dbEngines())('tokens on %s', (db) => {
+describe.each(apiEngines())('tokens on %s', (db) => {
   let t: TestHub;
   let admin: Record<string, string>;
   let jwksServer: Server;

@@ -8,7 +8,7 @@ import { loadConfig } from '../../../core/config.js';
 import { verifyEnvelope } from '../../../core/dci/signature.js';
 import { startHub, type Hub } from '../../../core/server/hub.js';
 import { aHousehold, aPerson, uin } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 import { aClient, callbackServer, dciPost, header, idQuery, publicTask, searchItem, searchMessage } from './dci-helpers.js';
 
@@ -23,7 +23,7 @@ async function seedPerson(t: Pick<TestHub, 'hub'> & { post: TestHub['post'] }, h
   return id;
 }
 
-describe.each(dbEngines())('DCI async search on %s', (db) => {
+describe.each(apiEngines())('DCI async search on %s', (db) => {
   let t: TestHub;
   let client: Awaited<ReturnType<typeof aClient>>;
   let cb: Awaited<ReturnType<typeof callbackServer>>;

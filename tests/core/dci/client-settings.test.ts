@@ -11,6 +11,7 @@ import { loadConfig } from '../../../core/config.js';
 import { openPglite } from '../../../core/db/pglite.js';
 import { dciClientSettings, putDciSettings, senderKeys, verifySender } from '../../../core/dci/client-settings.js';
 import { runSrhub } from '../../helpers/hub-process.js';
+import { copyPgliteTemplate } from '../../helpers/pglite-template.js';
 import { cacheEngines } from '../../helpers/services.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 
@@ -231,6 +232,8 @@ describe('srhub client create with DCI settings', () => {
   let dataDir: string;
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'srhub-dci-cli-'));
+    // a migrated copy: the command would otherwise create PGlite from nothing (initdb and every migration)
+    await copyPgliteTemplate(path.join(dataDir, 'pglite'));
   });
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
 

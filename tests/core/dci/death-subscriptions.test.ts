@@ -2,11 +2,11 @@
 // notify, with the record carrying the death date; other changes (before the death, a correction after it) reach
 // only UPDATE subscribers, and people outside the subscriber's areas are not notified at all.
 import { aHousehold, aPerson } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import type { TestHub } from '../../helpers/test-hub.js';
 import { subscriptionSetting, type callbackServer, type SubscriptionSetting } from './dci-helpers.js';
 
-describe.each(dbEngines())('DCI DEATH subscriptions on %s', (db) => {
+describe.each(apiEngines())('DCI DEATH subscriptions on %s', (db) => {
   let t: TestHub;
   let admin: Record<string, string>;
   let cb: Awaited<ReturnType<typeof callbackServer>>;

@@ -3,13 +3,13 @@
 // searches no longer find the household or its members; UPDATE subscribers hear nothing of it, and households outside
 // the subscriber's areas are not notified at all.
 import { aHousehold, aPerson, uin } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import type { TestHub } from '../../helpers/test-hub.js';
 import { aClient, dciPost, idQuery, publicTask, searchItem, searchMessage, subscriptionSetting, type callbackServer, type SubscriptionSetting } from './dci-helpers.js';
 
 const PURPOSE = { consent: { '@type': 'Consent', purpose: { code: 'ELIG' } } };
 
-describe.each(dbEngines())('DCI DEREGISTER subscriptions on %s', (db) => {
+describe.each(apiEngines())('DCI DEREGISTER subscriptions on %s', (db) => {
   let t: TestHub;
   let admin: Record<string, string>;
   let client: Awaited<ReturnType<typeof aClient>>;

@@ -7,7 +7,7 @@ import { DATA_CATEGORIES, type DataCategory } from '../../../consent/categories.
 import type { Db } from '../../../core/db/index.js';
 import { loadRecords, personIdsOf } from '../../../core/dci/records.js';
 import type { Ctx } from '../../../core/server/context.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import { seedRegistry, type Seeded } from './query/seed.js';
 
 // The records are checked with plain ajv (not the validator that routes requests) against JSON Schemas derived from
@@ -88,7 +88,7 @@ function recordSchemas(): Record<string, object> {
   return definitions;
 }
 
-describe.each(dbEngines())('DCI records on %s', (db) => {
+describe.each(apiEngines())('DCI records on %s', (db) => {
   let s: Seeded;
   let ctx: Ctx;
   let validateGroup: ValidateFunction;

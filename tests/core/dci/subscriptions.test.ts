@@ -3,11 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { verifyEnvelope } from '../../../core/dci/signature.js';
 import { aHousehold, aPerson } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import type { TestHub } from '../../helpers/test-hub.js';
 import { aClient, dciPost, header, subscriptionSetting, type callbackServer, type SubscriptionSetting } from './dci-helpers.js';
 
-describe.each(dbEngines())('DCI subscriptions on %s', (db) => {
+describe.each(apiEngines())('DCI subscriptions on %s', (db) => {
   let t: TestHub;
   let admin: Record<string, string>;
   let client: Awaited<ReturnType<typeof aClient>>;

@@ -2,7 +2,7 @@
 import { installDefaultForms } from '../../../core/forms/service.js';
 import { defaultHouseholdForm } from '../../../core/forms/default-household.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 
 const small = () => {
   const form = defaultHouseholdForm();
@@ -12,7 +12,7 @@ const small = () => {
 };
 const TITLE = { en: 'Dwelling survey', fr: 'Enquête logement' };
 
-describe.each(dbEngines())('forms on %s', (db) => {
+describe.each(apiEngines())('forms on %s', (db) => {
   let t: TestHub;
   let admin: Record<string, string>;
   let worker: Record<string, string>;

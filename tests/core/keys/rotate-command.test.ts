@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openPglite } from '../../../core/db/pglite.js';
 import { runSrhub } from '../../helpers/hub-process.js';
+import { copyPgliteTemplate } from '../../helpers/pglite-template.js';
 
 describe('srhub keys rotate', () => {
   let dataDir: string;
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'srhub-keys-'));
+    // a migrated copy: the first command would otherwise create PGlite from nothing (initdb and every migration)
+    await copyPgliteTemplate(path.join(dataDir, 'pglite'));
   });
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { CHUNK } from '../../../core/sync/push.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { startHubProcess } from '../../helpers/hub-process.js';
+import { copyPgliteTemplate } from '../../helpers/pglite-template.js';
 import { dbEngines } from '../../helpers/services.js';
 import { anAnsweredHousehold } from '../forms/form-data.js';
 
@@ -36,7 +37,9 @@ describe.each(dbEngines())('killing the hub mid-sync-push on %s', (engine) => {
   let database: TestDatabase;
   beforeEach(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'srhub-sync-crash-'));
-    database = await createTestDatabase(engine);
+    // migrated copies of the run's templates: a first start from nothing is e2e/cli.test.ts's, not this test's
+    database = await createTestDatabase(engine, { migrated: true });
+    if (engine === 'pglite') await copyPgliteTemplate(path.join(dataDir, 'pglite'));
   });
   afterEach(async () => {
     await database.drop();

@@ -6,10 +6,10 @@ import { systemContext, type Ctx } from '../../../core/server/context.js';
 import { SYSTEM_PRINCIPAL } from '../../../core/server/principal.js';
 import { attachCaseVerifications, caseVerifications, latestVerificationStatus, recordVerification } from '../../../core/verification/index.js';
 import { aHousehold } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 
-describe.each(dbEngines())('verification records on %s', (db) => {
+describe.each(apiEngines())('verification records on %s', (db) => {
   let t: TestHub;
   let ctx: Ctx;
   let admin: Record<string, string>;

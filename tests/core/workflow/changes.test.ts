@@ -1,11 +1,11 @@
 // Change requests: auto-approved by rule and applied, reviewed and approved or rejected, stale bases merged or held
 // as conflicts (never a silent overwrite), and the events each raises.
 import { uin } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import type { TestHub } from '../../helpers/test-hub.js';
 import { aDistinctHousehold, caseTopics, someone, workflowHub } from './setup.js';
 
-describe.each(dbEngines())('change requests on %s', (db) => {
+describe.each(apiEngines())('change requests on %s', (db) => {
   let t: TestHub;
   let officer: Record<string, string>;
   let reviewer: Record<string, string>;

@@ -2,11 +2,11 @@
 // accessibility, disability) goes through the same checks as anyone's; the duplicate check finds people registered
 // already, without treating everyone who has no document as the same person. Direct registrations get a case too.
 import { uin } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import type { TestHub } from '../../helpers/test-hub.js';
 import { aDistinctHousehold, caseTopics, someone, workflowHub } from './setup.js';
 
-describe.each(dbEngines())('inclusive registration and duplicates on %s', (db) => {
+describe.each(apiEngines())('inclusive registration and duplicates on %s', (db) => {
   let t: TestHub;
   let officer: Record<string, string>;
   beforeAll(async () => {

@@ -1,10 +1,10 @@
-// Registration cases: every path through the states, seen from the API, on both database engines.
+// Registration cases: every path through the states, seen from the API (on one engine: docs/testing.md).
 import { aPerson, uin } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import type { TestHub } from '../../helpers/test-hub.js';
 import { aDistinctHousehold, caseAudit, caseTopics, idVerificationStandIn, someone, workflowHub } from './setup.js';
 
-describe.each(dbEngines())('registration cases on %s', (db) => {
+describe.each(apiEngines())('registration cases on %s', (db) => {
   let t: TestHub;
   let officer: Record<string, string>;
   let reviewer: Record<string, string>;

@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import { ApiError } from '../../shared/api.js';
 import { currentLanguage } from '../../shared/i18n.js';
 import { Field, Notice } from '../../shared/ui.js';
+import './operations.css';
 
 export interface Action {
   busy: boolean;

@@ -5,7 +5,7 @@ import type { PageProps } from '../context.js';
 import { hasScope } from '../context.js';
 import { formatNumber } from '../../shared/i18n.js';
 import { href } from '../../shared/router.js';
-import { Button, ErrorNotice, Field, Loading, Notice, useAsync } from '../../shared/ui.js';
+import { Button, ErrorNotice, Loading, Notice, useAsync } from '../../shared/ui.js';
 import { Badge, fieldError, JsonEditor, parseJson, pretty, useAction } from './kit.js';
 
 const EDITABLE = ['name', 'description', 'model_id', 'rules', 'max_households', 'budget', 'benefit_per_household', 'benefit_per_member'] as const;

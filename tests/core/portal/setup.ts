@@ -1,0 +1,61 @@
+// Shared by the portal's API and browser tests: a hub with authentication on, the notification connector sending to
+// its simulated SMS gateway (an agreement lets it have people's phone numbers), two areas, and reading the one-time
+// code a phone was sent from the gateway, as a person reads their SMS.
+import { notificationSimulator } from '../../../connectors/notification/simulator.js';
+import { configure, publishAgreement } from '../../connectors/national-id/helpers.js';
+import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
+
+export interface PortalHub {
+  t: TestHub;
+  sim: { url: string; stop(): Promise<void> };
+  admin: Record<string, string>;
+  officer: Record<string, string>;
+  /** The newest code sent to this phone (waits for the delivery queue to send it), or fails after `waitMs`. */
+  codeSentTo(phone: string, waitMs?: number): Promise<string>;
+  /** Forgets every message the gateway received (before asking for a new code). */
+  clearMessages(): Promise<void>;
+  /** The messages the gateway received for this phone. */
+  messagesTo(phone: string): Promise<{ text: string }[]>;
+  stop(): Promise<void>;
+}
+
+export async function startPortalHub(env: Record<string, string> = {}): Promise<PortalHub> {
+  const t = await startTestHub({
+    env: { SRHUB_AUTH: 'on', SRHUB_EGRESS_ALLOW: 'loopback', SRHUB_DELIVERY_BASE_DELAY_MS: '20', SRHUB_DELIVERY_MAX_DELAY_MS: '100', SRHUB_RATE_LIMIT_PER_IP_PER_MINUTE: '100000', ...env },
+  });
+  const sim = await notificationSimulator.start({ port: 0 });
+  const admin = (await t.as(['administrator'])).headers;
+  const officer = (await t.as(['registry_officer'])).headers;
+  for (const [code, parent] of [['AM-R1', undefined], ['AM-R1-D1', 'AM-R1']]) {
+    await t.post('/api/v1/admin-areas', { code, name: `Area ${code}`, ...(parent ? { parent_code: parent } : {}) }, { headers: admin });
+  }
+  const asAdmin = { ...t, post: (p: string, b: unknown) => t.post(p, b, { headers: admin }) } as TestHub;
+  await publishAgreement(asAdmin, { purpose: 'notification', recipients: ['connector:notification'], categories: ['contact'] });
+  await configure(t, 'notification', notificationSimulator.demoConfiguration(sim.url));
+  const messagesTo = async (phone: string) => (await (await fetch(`${sim.url}/messages?to=${encodeURIComponent(phone)}`)).json()).items as { text: string }[];
+  return {
+    t,
+    sim,
+    admin,
+    officer,
+    messagesTo,
+    async clearMessages() {
+      await fetch(`${sim.url}/messages`, { method: 'DELETE' });
+    },
+    async codeSentTo(phone, waitMs = 10_000) {
+      const until = Date.now() + waitMs;
+      while (Date.now() < until) {
+        await t.hub.deliveries.drain();
+        const [latest] = await messagesTo(phone);
+        const code = latest && /code is (\d{6})|code à usage unique est (\d{6})/.exec(latest.text);
+        if (code) return code[1] ?? code[2];
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('no code reached the phone');
+    },
+    async stop() {
+      await sim.stop();
+      await t.stop();
+    },
+  };
+}
