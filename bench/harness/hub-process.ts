@@ -12,7 +12,19 @@ export interface ServerProcess {
   /** Starts a new sampling window; returns the peak of the window when called again via windowPeakMiB. */
   resetWindow(): void;
   windowPeakMiB(): number;
+  /** CPU seconds (user + system) the process has used so far (Linux /proc; 0 elsewhere): the cost of a measure, read as a difference, holds up better than its wall time on a loaded machine. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
+}
+
+/** utime + stime of a process in seconds, from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s). */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 export function freePort(): Promise<number> {
@@ -86,6 +98,7 @@ export async function startServerProcess(args: string[], env: NodeJS.ProcessEnv,
           sample();
         },
         windowPeakMiB: () => (sample(), Math.round(window)),
+        cpuSeconds: () => (child.pid ? cpuSecondsOf(child.pid) : 0),
         stop,
       };
     }

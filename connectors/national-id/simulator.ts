@@ -9,7 +9,7 @@ import { DCI_SEARCH_PATH } from './dci.js';
 import { createFaults, listenApp } from './faults.js';
 import { demoIdentities, fullNames, normaliseName, type Identity } from './identities.js';
 import { AUTH_ID, KYC_ID, openIdaRequest, type IdaRequest, type IdaResponse } from './mosip.js';
-import { DEMO_OIDC_CLIENT_ID, demoClientKeys, oidcProviderRoutes } from './oidc-provider.js';
+import { DEMO_OIDC_CLIENT_ID, demoClientKeys, OIDC_PATHS, oidcProviderRoutes } from './oidc-provider.js';
 
 export const DEMO_CREDENTIALS = { partnerId: 'srhub-partner', mispLicenseKey: 'demo-misp-license-key', apiKey: 'demo-ida-api-key', dciToken: 'demo-dci-token' };
 
@@ -147,6 +147,7 @@ export function createNationalIdSimulatorApp(options: NationalIdSimulatorOptions
   });
   app.use(control);
   const oidc = oidcProviderRoutes(identities);
+  app.use([OIDC_PATHS.discovery, OIDC_PATHS.jwks, OIDC_PATHS.token, OIDC_PATHS.userinfo], faults.middleware);
   app.use(oidc);
   app.get('/', (_req, res) => {
     const rows = [...identities.values()].slice(0, 25)

@@ -130,8 +130,13 @@ function sortKeys(value: unknown): unknown {
 // hash; replace it. Lengths are capped so one odd caller cannot bloat the log.
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+// any NUL or surrogate at all: only then is the replacement above worth running (it costs a lookbehind per
+// character, and every entry of a bulk registration passes a dozen strings through here)
+const SUSPECT = /[\u0000\ud800-\udfff]/;
+
 function clean(value: string, max: number): string {
-  return value.slice(0, max).replace(UNSTORABLE, '\ufffd');
+  const text = value.length > max ? value.slice(0, max) : value;
+  return SUSPECT.test(text) ? text.replace(UNSTORABLE, '\ufffd') : text;
 }
 
 function cleanJson(value: unknown): unknown {

@@ -15,6 +15,9 @@ async function connected(url: string): Promise<Redis> {
   return redis;
 }
 
+// INCR, and the expiry set by the increment that created the counter
+const INCREMENT = `local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n`;
+
 /**
  * While Redis is down the hub keeps serving from PostgreSQL: a read is a miss, a write is dropped (entries are
  * copies with an expiry; the generation counters make stale report caches miss), and counters (rate limits,
@@ -42,12 +45,9 @@ export async function redisCache(url: string, prefix: string): Promise<Cache> {
     async increment(key, ttlSeconds) {
       if (!up()) return local.increment(key, ttlSeconds);
       try {
-        const [[, count]] = (await redis
-          .multi()
-          .incr(prefix + key)
-          .expire(prefix + key, ttlSeconds, 'NX')
-          .exec()) as [[Error | null, number]];
-        return count;
+        // one command (a script runs atomically) instead of MULTI/INCR/EXPIRE/EXEC: every request counts a rate
+        // limit or two, so this is on the hot path (docs/benchmarks.md)
+        return Number(await redis.eval(INCREMENT, 1, prefix + key, ttlSeconds));
       } catch {
         return local.increment(key, ttlSeconds);
       }

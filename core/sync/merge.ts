@@ -13,6 +13,7 @@ import { recordConflicts, type NewConflict } from './conflicts.js';
 import { changedSince, currentValues, flatten, patchOf, sameValue } from './fields.js';
 import type { PushLookups } from './lookups.js';
 import type { ItemResult, PushItem } from './types.js';
+import { changeErrors } from './validate-changes.js';
 
 const reject = (errors: FieldError[], message = 'The update cannot be applied.') => unprocessable('sync.item_rejected', errors, message);
 
@@ -104,45 +105,9 @@ function split(
   return apply;
 }
 
-/** The changes against the form version the device used (only the answers given: see validate.ts `partial`). */
+/** The changes against the form version the device used (the field app runs the same checks: validate-changes.ts). */
 function validateChanges(lookups: PushLookups, item: PushItem, at: string): void {
-  const changes = item.changes ?? {};
-  const errors: FieldError[] = [];
-  const form = item.form;
   const formAt = `${at}.form`;
-  if (changes.household) {
-    const { household_type, address, area_code, location, attributes } = changes.household;
-    const data = dropNulls({ household_type, address, area_code, location, attributes });
-    errors.push(...lookups.validate(form, data, { partial: true, at: `${at}.changes.household`, formAt }));
-  }
-  for (const [j, p] of (changes.persons ?? []).entries()) {
-    const prefix = 'x.members[0].person';
-    const found = lookups.validate(form, { members: [{ person: dropNulls(p.changes as Record<string, unknown>) }] }, { partial: true, at: 'x', formAt });
-    errors.push(...found.map((e) => ({ ...e, field: e.field.startsWith(prefix) ? `${at}.changes.persons[${j}].changes${e.field.slice(prefix.length)}` : e.field === formAt ? e.field : `${at}.changes.persons[${j}]` })));
-  }
-  for (const [j, member] of (changes.add_members ?? []).entries()) {
-    // a new member is a whole answer: checked in full, but only what concerns the member (the rest is not in the change)
-    const found = lookups.validate(form, { members: [member] }, { at: 'x', formAt });
-    for (const e of found) {
-      if (e.field === formAt) errors.push(e);
-      else if (e.field.startsWith('x.members[0]')) errors.push({ ...e, field: `${at}.changes.add_members[${j}]${e.field.slice('x.members[0]'.length)}` });
-    }
-  }
-  if (errors.length) throw reject(dedupe(errors), 'The update does not match its form version.');
-}
-
-/** A cleared value (null) is a removal, which the form's types do not describe: only given values are checked. */
-function dropNulls(record: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) {
-    if (v === null || v === undefined) continue;
-    if (k === 'attributes' && typeof v === 'object' && !Array.isArray(v)) out[k] = dropNulls(v as Record<string, unknown>);
-    else out[k] = v;
-  }
-  return out;
-}
-
-function dedupe(errors: FieldError[]): FieldError[] {
-  const seen = new Set<string>();
-  return errors.filter((e) => !seen.has(e.field + e.message) && seen.add(e.field + e.message));
+  const errors = changeErrors((data, options) => lookups.validate(item.form, data, { ...options, formAt }), item.changes ?? {}, at, formAt);
+  if (errors.length) throw reject(errors, 'The update does not match its form version.');
 }

@@ -10,9 +10,12 @@ const run = promisify(execFile);
 /** Puts a migrated PGlite data folder at `target` (a copy of the template; nothing when the run has none). */
 export async function copyPgliteTemplate(target: string): Promise<void> {
   const folder = process.env.SRHUB_TEST_PGLITE_TEMPLATE;
-  if (!folder) return;
-  // the folder holds ~1,300 small files: the system's cp copies them in ~0.1 s, node's fs.cp takes 1-2 s of CPU
-  // (`folder/.`: the contents, into `target` whether or not it exists yet, as fs.cp does)
-  if (process.platform !== 'win32') await run('cp', ['-R', `${folder}/.`, target]);
-  else await cp(folder, target, { recursive: true });
+  if (folder) await copyDataFolder(folder, target);
+}
+
+/** Copies a PGlite data folder's contents to `target` (made if missing, as fs.cp does). */
+export async function copyDataFolder(source: string, target: string): Promise<void> {
+  // ~1,300 small files: the system's cp copies them in ~0.1 s, node's fs.cp spends 1-2 s of CPU on them
+  if (process.platform !== 'win32') await run('cp', ['-R', `${source}/.`, target]);
+  else await cp(source, target, { recursive: true });
 }

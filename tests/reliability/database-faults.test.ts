@@ -100,6 +100,7 @@ describe('database and cache faults under load (private PostgreSQL and Redis)', 
       const r = await callHub(hub, 'GET', `/api/v1/connectors/example/runs/${run.body.id}`);
       return r.body?.status === 'succeeded' ? true : undefined;
     }, 60_000);
+    expect(hub.output()).toMatch(/Redis unreachable, the run is queued in this process/);
     // every household registered during the outage was announced by the connector (outbox -> run -> in-process queue)
     const announced = () => new Set([...prices.state.announcements.values()].map((a) => a.household_id));
     await waitUntil('announcements of the households registered without Redis', async () => (during.every((w) => announced().has(w.id!)) ? true : undefined), 60_000);
@@ -112,7 +113,7 @@ describe('database and cache faults under load (private PostgreSQL and Redis)', 
     expect(again.status).toBe(202);
     await waitUntil('a pull run through BullMQ again', async () => ((await callHub(hub, 'GET', `/api/v1/connectors/example/runs/${again.body.id}`)).body?.status === 'succeeded' ? true : undefined), 60_000);
     await waitUntil('the announcement after Redis is back', async () => (announced().has(after.id!) ? true : undefined), 60_000);
-    // each household announced once per event: the run claim kept BullMQ and the in-process queue from both running it
+    // one announcement per household (keyed by its registration event)
     const byHousehold = [...prices.state.announcements.values()].map((a) => a.household_id);
     expect(new Set(byHousehold).size).toBe(byHousehold.length);
     allWrites = [...during, after];
@@ -164,7 +165,7 @@ describe('database and cache faults under load (private PostgreSQL and Redis)', 
     const blocker = new pg.Client({ connectionString: databaseUrl });
     await blocker.connect();
     const failures: string[] = [];
-    const writes: Write[] = Array.from({ length: POOL_SIZE * 3 }, (_, i) => ({ key: `pool-${i}`, given: `Pool${i}`, statuses: [] }));
+    const writes: Write[] = Array.from({ length: POOL_SIZE * 3 }, (_, i) => ({ key: `pool-exhaustion-${i}`, given: `Pool${i}`, statuses: [] }));
     let answers: Promise<number[]> | undefined;
     try {
       await blocker.query('begin');

@@ -1,12 +1,12 @@
-// The console's executive dashboard and policy simulation in headless Chromium, on the demo country (300 households,
-// its area boundaries) with one active program: a staff member signs in through the form; every number the pages
+// The console's executive dashboard and policy simulation in headless Chromium, on the demo country (~90 seeded
+// households, its area boundaries) with one active program: a staff member signs in through the form; every number the pages
 // show is the API's own figure, read here with the same rights; a simulation runs (202, polled) and its deltas are
 // the stored result's.
 import type { Browser, Page } from 'playwright-core';
 import { SYSTEM_PRINCIPAL } from '../../core/server/principal.js';
 import { systemContext } from '../../core/server/context.js';
 import { loadDemoBoundaries } from '../../core/registry/areas/demo-boundaries.js';
-import { seedDemo } from '../../core/seed/seed.js';
+import { seedPersons } from '../../core/seed/seed.js';
 import { MODEL_V1 } from '../core/assessment/fixtures.js';
 import { launchBrowser, newPage, screenshots } from '../helpers/browser.js';
 import { postgresUrl } from '../helpers/services.js';
@@ -16,13 +16,15 @@ import { shown, signIn, staffAccount, type StaffAccount } from './console-sessio
 let t: TestHub;
 let browser: Browser;
 let api: Record<string, string>;
+let admin: Record<string, string>;
 let staff: StaffAccount;
 let page: Page;
 let errors: string[];
 let programId: string;
+let seeded: { households: number; persons: number };
 
-const get = async <T = any>(path: string) => {
-  const res = await t.get<T>(path, { headers: api });
+const get = async <T = any>(path: string, headers = api) => {
+  const res = await t.get<T>(path, { headers });
   expect(res.status).toBe(200);
   return res.body;
 };
@@ -30,9 +32,10 @@ const get = async <T = any>(path: string) => {
 beforeAll(async () => {
   [t, browser] = await Promise.all([startTestHub({ db: postgresUrl() ? 'postgres' : 'pglite', env: { SRHUB_AUTH: 'on' } }), launchBrowser()]);
   const hub = t.hub;
-  await seedDemo(systemContext(hub.config, hub.db, hub.secrets, hub.log, SYSTEM_PRINCIPAL, hub));
+  // the demo country's areas with a few hundred people (enough for cells above the small-count threshold)
+  seeded = await seedPersons(systemContext(hub.config, hub.db, hub.secrets, hub.log, SYSTEM_PRINCIPAL, hub), 400, 7);
   await loadDemoBoundaries(hub.db);
-  const admin = (await t.as(['administrator'])).headers;
+  admin = (await t.as(['administrator'])).headers;
   const model = await t.post('/api/v1/assessment-models', { code: 'pmt', name: 'PMT', definition: MODEL_V1 }, { headers: admin });
   await t.post(`/api/v1/assessment-models/${model.body.id}/versions/1/publish`, undefined, { headers: admin });
   await hub.assessment.settle();
@@ -43,9 +46,9 @@ beforeAll(async () => {
   programId = program.body.id;
   await t.post(`/api/v1/programs/${programId}/activate`, undefined, { headers: admin });
   await hub.outbox.drain();
-  // the program officer reads reports, the registry (the map's boundaries) and the model (the simulation's weights)
-  staff = await staffAccount(t, ['program_officer']);
-  api = (await t.as(['program_officer'])).headers;
+  // a policymaker holds reports.read only: the map and the policy in force come from the console's own operations
+  staff = await staffAccount(t, ['policymaker']);
+  api = (await t.as(['policymaker'])).headers;
   ({ page, errors } = await newPage(browser));
   await signIn(page, t, staff);
 }, 120_000);
@@ -67,7 +70,7 @@ test('the dashboard shows the API figures: key numbers, coverage map, pyramid, r
   await page.waitForSelector('[data-testid=chart-eligible] svg');
 
   const dashboard = await get('/api/v1/dashboard');
-  expect(dashboard.households).toBe(300);
+  expect(dashboard.households).toBe(seeded.households);
   for (const [id, value] of [['households', dashboard.households], ['persons', dashboard.persons], ['verified', dashboard.verified_persons],
     ['new-households', dashboard.new_this_month.households], ['new-persons', dashboard.new_this_month.persons]] as const) {
     const card = page.locator(`[data-testid=kpi-${id}]`);
@@ -75,8 +78,12 @@ test('the dashboard shows the API figures: key numbers, coverage map, pyramid, r
     if (value !== null) expect(await card.locator('.value').textContent()).toBe(shown(value));
   }
 
-  // the map: one path per district boundary, shaded from coverage by district; its table lists coverage's rows
-  const features = (await get('/api/v1/admin-areas:boundaries?level=2')).features;
+  // no population figures are loaded: coverage is not available rather than withheld
+  expect(dashboard.population).toBeNull();
+  expect(await page.locator('[data-testid=kpi-coverage] .value').textContent()).toBe('n/a');
+
+  // the map: one path per district boundary (the GIS boundaries), shaded from coverage by district; its table lists coverage's rows
+  const features = (await get('/api/v1/admin-areas:boundaries?level=2', admin)).features;
   expect(await page.locator('[data-testid=chart-coverage-map] path.map-area').count()).toBe(features.length);
   const coverage = await get('/api/v1/reports/coverage?level=2');
   expect(await tableOf('chart-coverage-map-table')).toEqual(
@@ -98,7 +105,7 @@ test('the dashboard shows the API figures: key numbers, coverage map, pyramid, r
   expect(table).toEqual(registrations.rows.map((r: any) => [
     String(r.period).slice(0, 7), ...['online', 'mobile', 'in_person', 'bulk_import', 'connector', 'total'].map((c) => (r[c] === null ? 'withheld' : shown(r[c]))),
   ]));
-  expect(table.at(-1)!.at(-1)).toBe(shown(300));
+  expect(table.at(-1)!.at(-1)).toBe(shown(seeded.households));
 
   // eligible households per program
   expect(dashboard.eligible_per_program).toHaveLength(1);
@@ -106,7 +113,7 @@ test('the dashboard shows the API figures: key numbers, coverage map, pyramid, r
 
   // switching the map to regions redraws it from the regions' boundaries
   await page.selectOption('[data-testid=map-level]', '1');
-  const regions = (await get('/api/v1/admin-areas:boundaries?level=1')).features.length;
+  const regions = (await get('/api/v1/admin-areas:boundaries?level=1', admin)).features.length;
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=chart-coverage-map] path.map-area').length === n, regions);
   await page.selectOption('[data-testid=map-level]', '2');
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=chart-coverage-map] path.map-area').length === n, features.length);

@@ -102,4 +102,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+// the server's "Loading…" placeholder: preact would keep it above the app
+root.replaceChildren();
+render(<App />, root);

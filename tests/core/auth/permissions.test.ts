@@ -14,6 +14,7 @@ import { formsSyncCalls } from './permission-calls/forms-sync.js';
 import { assessmentCalls } from './permission-calls/assessment.js';
 import { dedupCalls } from './permission-calls/dedup.js';
 import { portalCalls } from './permission-calls/portal.js';
+import { consoleACalls } from './permission-calls/console-a.js';
 import { consoleBCalls } from './permission-calls/console-b.js';
 import { portalOidcCalls } from './permission-calls/portal-oidc.js';
 
@@ -92,6 +93,7 @@ const CALLS: Record<string, Call> = {
   ...assessmentCalls,
   ...dedupCalls,
   ...portalCalls,
+  ...consoleACalls,
   ...consoleBCalls,
   ...portalOidcCalls,
 };

@@ -14,7 +14,7 @@ import { systemContext } from '../../../core/server/context.js';
 import { SYSTEM_PRINCIPAL } from '../../../core/server/principal.js';
 import { openTestDb } from '../../helpers/databases.js';
 import { dbEngines, type DbEngineName } from '../../helpers/services.js';
-import { addEdgeRows, createZoo, EDGE_AREA, EDGE_NAME, fillZoo, fingerprint, masterKey, openBlankDb } from './fixtures.js';
+import { addEdgeRows, createZoo, dropBlankPglite, EDGE_AREA, EDGE_NAME, fillZoo, fingerprint, masterKey, openBlankDb } from './fixtures.js';
 
 interface Source {
   db: Db;
@@ -50,20 +50,30 @@ async function frames(file: string): Promise<{ bytes: Buffer; list: [number, num
   return { bytes, list };
 }
 
+// one source per engine for the whole file (seeding the demo registry is what costs), read-only after it is built
+let dir: string;
+const sources = new Map<DbEngineName, Promise<Source>>();
+function sourceOf(engine: DbEngineName): Promise<Source> {
+  if (!sources.has(engine)) sources.set(engine, buildSource(engine, dir));
+  return sources.get(engine)!;
+}
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'srhub-backup-'));
+});
+afterAll(async () => {
+  for (const source of sources.values()) await (await source.catch(() => undefined))?.db.close();
+  await dropBlankPglite();
+  await rm(dir, { recursive: true, force: true });
+});
+
 describe.each(dbEngines())('backup and restore on %s', (engine) => {
-  let dir: string;
   let source: Source;
   let expected: Awaited<ReturnType<typeof fingerprint>>;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'srhub-backup-'));
-    source = await buildSource(engine, dir);
+    source = await sourceOf(engine);
     expected = await fingerprint(source.db);
   }, 180_000);
-  afterAll(async () => {
-    await source?.db.close();
-    await rm(dir, { recursive: true, force: true });
-  });
 
   it('restores into an empty database migrated below the backup, with every row and value equal', async () => {
     const counted = Object.entries(expected).filter(([name]) => !name.startsWith('sequence '));
@@ -232,17 +242,11 @@ describe.each(dbEngines())('backup and restore on %s', (engine) => {
 });
 
 (dbEngines().length === 2 ? describe : describe.skip)('backup and restore across engines', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'srhub-backup-'));
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
-
   it.each([
     ['pglite', 'postgres'],
     ['postgres', 'pglite'],
   ] as const)('from %s to %s', async (from, to) => {
-    const source = await buildSource(from, dir);
+    const source = await sourceOf(from);
     const target = await openBlankDb(to);
     try {
       await createZoo(target);
@@ -250,7 +254,6 @@ describe.each(dbEngines())('backup and restore on %s', (engine) => {
       expect(await fingerprint(target)).toEqual(await fingerprint(source.db));
     } finally {
       await target.close();
-      await source.db.close();
     }
   }, 180_000);
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { openPglite } from '../../../core/db/pglite.js';
 import { createTestDatabase } from '../../helpers/databases.js';
 import { runSrhub } from '../../helpers/hub-process.js';
+import { copyPgliteTemplate } from '../../helpers/pglite-template.js';
 import { postgresUrl } from '../../helpers/services.js';
 
 async function srhub(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
@@ -23,6 +24,8 @@ describe('srhub backup and restore on the command line', () => {
 
   it('backs up the demo registry and restores it into a new data folder, and says why when it refuses', async () => {
     const source = { SRHUB_DATA_DIR: path.join(dir, 'source'), SRHUB_MASTER_KEY: key };
+    // the source starts as a migrated copy (creating PGlite from nothing costs seconds); the target stays blank
+    await copyPgliteTemplate(path.join(source.SRHUB_DATA_DIR, 'pglite'));
     expect((await srhub(['seed', '--demo'], source)).code).toBe(0);
     const file = path.join(dir, 'registry.backup');
 

@@ -1,10 +1,14 @@
 // Data for the backup tests: rows at the edges of what the registry tables hold, a table of awkward types (created in
 // source and target alike, as a later migration would), and a per-table fingerprint computed by the database.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Db } from '../../../core/db/db.js';
 import { openPglite } from '../../../core/db/pglite.js';
 import { openPostgres } from '../../../core/db/postgres.js';
 import { createTestDatabase } from '../../helpers/databases.js';
+import { copyDataFolder } from '../../helpers/pglite-template.js';
 import type { DbEngineName } from '../../helpers/services.js';
 
 export const EDGE_NAME = 'Ørsted-Ñúñez 👩‍👩‍👧';
@@ -120,7 +124,7 @@ export async function fingerprint(db: Db): Promise<Record<string, TableFingerpri
 
 /** A database with nothing in it, not even the migrations. */
 export async function openBlankDb(engine: DbEngineName): Promise<Db> {
-  if (engine === 'pglite') return openPglite(undefined);
+  if (engine === 'pglite') return openBlankPglite();
   const database = await createTestDatabase(engine);
   const db = await openPostgres(database.url!, 2);
   return {
@@ -130,6 +134,38 @@ export async function openBlankDb(engine: DbEngineName): Promise<Db> {
       await database.drop();
     },
   };
+}
+
+// initdb in WASM costs seconds of CPU: done once per test file, each blank PGlite database is a copy of its folder
+let blankFolder: Promise<string> | undefined;
+
+function blankPgliteFolder(): Promise<string> {
+  blankFolder ??= (async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'srhub-blank-pglite-'));
+    await (await openPglite(folder)).close();
+    return folder;
+  })();
+  return blankFolder;
+}
+
+async function openBlankPglite(): Promise<Db> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'srhub-blank-db-'));
+  await copyDataFolder(await blankPgliteFolder(), folder);
+  const db = await openPglite(folder);
+  return {
+    ...db,
+    async close() {
+      await db.close();
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Removes the blank PGlite folder the file's blank databases were copied from (its afterAll). */
+export async function dropBlankPglite(): Promise<void> {
+  const folder = await blankFolder;
+  blankFolder = undefined;
+  if (folder) await rm(folder, { recursive: true, force: true });
 }
 
 export const masterKey = () => randomBytes(32);

@@ -66,6 +66,30 @@ describe.each(dbEngines())('outbox on %s', (engine) => {
     expect(b.seen.map((e) => e.payload.n)).toEqual([1]);
   });
 
+  test('an idle dispatcher polls with one statement, and still sees new events and a cursor set back', async () => {
+    const a = collector('a');
+    const b = collector('b');
+    outbox.register(a);
+    outbox.register(b);
+    await db.transaction((tx) => emitEvents(tx, [event(1)]));
+    await outbox.drain();
+    // count what the next passes send to the database
+    const statements: string[] = [];
+    const counting = createOutbox({ ...db, query: (sql: string, params?: unknown[]) => (statements.push(sql), db.query(sql, params)), transaction: (work) => db.transaction((tx) => work({ ...tx, query: (sql: string, params?: unknown[]) => (statements.push(sql), tx.query(sql, params)) })) } as Db, log, { pollMs: 60_000 });
+    const a2 = collector('a');
+    const b2 = collector('b');
+    counting.register(a2);
+    counting.register(b2);
+    await counting.drain();
+    expect(statements).toHaveLength(1); // both consumers are at the newest event: no transaction at all
+    await db.transaction((tx) => emitEvents(tx, [event(2)]));
+    await db.query(`update outbox_consumer set last_id = 0 where name = 'b'`); // an operator replays b
+    await counting.drain();
+    await counting.stop();
+    expect(a2.seen.map((e) => e.payload.n)).toEqual([2]);
+    expect(b2.seen.map((e) => e.payload.n)).toEqual([1, 2]);
+  });
+
   test('a failing consumer gets the same batch again and loses nothing; what it wrote is rolled back with it', async () => {
     await db.query('create table handled (n int primary key)');
     let fail = true;

@@ -139,7 +139,7 @@ describe('portal API', () => {
     expect((await h.t.get(`/api/v1/households/${other.id}`, { headers: mercy.headers })).status).toBe(403);
     expect((await h.t.get(`/api/v1/persons/${halimaId}/access-log`, { headers: mercy.headers })).status).toBe(403);
     expect((await h.t.post('/api/v1/change-requests', { household_id: other.id, kind: 'update_household', changes: { address: 'x' } }, { headers: mercy.headers })).status).toBe(403);
-    expect((await h.t.get('/api/v1/portal/registration-form', { headers: mercy.headers })).status).toBe(403);
+    expect((await h.t.post('/api/v1/portal/registrations', { household: anAnsweredHousehold('AM-R1-D1'), form: { id: 'household-socioeconomic', version: 1 } }, { headers: mercy.headers })).status).toBe(403);
     // /me is each person's own
     expect((await h.t.get('/api/v1/me/record', { headers: halima.headers })).body.person.id).toBe(halimaId);
     // another person's consent is not found through /me

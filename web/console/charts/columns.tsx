@@ -13,7 +13,7 @@ export function StackedColumns(props: {
   id: string; title: string; description: string; tableLabel: string; legendLabel: string; periodLabel: string; totalLabel: string;
   series: { key: string; label: string }[]; rows: ColumnRow[]; withheld: string; empty?: string; format: (n: number) => string;
 }) {
-  const WIDTH = 640;
+  const WIDTH = 520;
   const HEIGHT = 260;
   const LEFT = 48;
   const BOTTOM = 40;

@@ -25,7 +25,7 @@ export function ChartFigure<T>(props: FigureProps<T>) {
       <figcaption>{props.title}</figcaption>
       {props.rows.length === 0 ? <p class="empty">{props.empty ?? '—'}</p> : (
         <>
-          <svg viewBox={`0 0 ${props.width} ${props.height}`} role="img" aria-labelledby={`${id}-title ${id}-desc`} preserveAspectRatio="xMidYMid meet">
+          <svg viewBox={`0 0 ${props.width} ${props.height}`} role="img" aria-labelledby={`${id}-title ${id}-desc`} preserveAspectRatio="xMidYMid meet" style={{ maxWidth: `${props.width}px` }}>
             <title id={`${id}-title`}>{props.title}</title>
             <desc id={`${id}-desc`}>{props.description}</desc>
             {props.children}

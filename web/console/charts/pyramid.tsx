@@ -13,7 +13,7 @@ export function Pyramid(props: {
   bandLabel: string; maleLabel: string; femaleLabel: string; withheld: string; empty?: string;
   format: (n: number) => string; rows: PyramidRow[];
 }) {
-  const WIDTH = 640;
+  const WIDTH = 480;
   const ROW_H = 18;
   const CENTRE_W = 64;
   const half = (WIDTH - CENTRE_W) / 2 - 50;

@@ -9,7 +9,7 @@ import { BarChart } from '../charts/bars.js';
 import { StackedColumns } from '../charts/columns.js';
 import { ChoroplethMap, type AreaFeature } from '../charts/map.js';
 import { Pyramid } from '../charts/pyramid.js';
-import { hasScope, type PageProps } from '../context.js';
+import type { PageProps } from '../context.js';
 import { useAsync } from '../../shared/ui.js';
 
 export interface Dashboard {
@@ -66,10 +66,11 @@ export function DashboardPage(props: PageProps) {
 }
 
 function KeyNumbers({ d, t }: { d: Dashboard; t: PageProps['t'] }) {
-  const cards: { id: string; label: string; value: number | null; format: (n: number) => string; hint?: string }[] = [
+  const cards: { id: string; label: string; value: number | null; format: (n: number) => string; hint?: string; missing?: string }[] = [
     { id: 'households', label: t('dash.kpi.households'), value: d.households, format: num },
     { id: 'persons', label: t('dash.kpi.persons'), value: d.persons, format: num },
-    { id: 'coverage', label: t('dash.kpi.coverage'), value: d.coverage, format: pct, hint: d.population === null ? t('dash.kpi.no_population') : t('dash.kpi.population', { n: num(d.population), year: d.population_year ?? '' }) },
+    { id: 'coverage', label: t('dash.kpi.coverage'), value: d.coverage, format: pct, hint: d.population === null ? t('dash.kpi.no_population') : t('dash.kpi.population', { n: num(d.population), year: d.population_year ?? '' }),
+      missing: d.population === null ? t('chart.not_available') : undefined },
     { id: 'verified', label: t('dash.kpi.verified'), value: d.verified_persons, format: num, hint: d.share_verified === null ? undefined : pct(d.share_verified) },
     { id: 'new-households', label: t('dash.kpi.new_households'), value: d.new_this_month.households, format: num },
     { id: 'new-persons', label: t('dash.kpi.new_persons'), value: d.new_this_month.persons, format: num },
@@ -81,7 +82,7 @@ function KeyNumbers({ d, t }: { d: Dashboard; t: PageProps['t'] }) {
         {cards.map((c) => (
           <div class="card" data-testid={`kpi-${c.id}`} data-value={c.value === null ? '' : String(c.value)}>
             <div class="label">{c.label}</div>
-            <div class="value">{c.value === null ? t('chart.withheld') : c.format(c.value)}</div>
+            <div class="value">{c.value === null ? (c.missing ?? t('chart.withheld')) : c.format(c.value)}</div>
             {c.hint && <div class="hint">{c.hint}</div>}
           </div>
         ))}
@@ -92,18 +93,18 @@ function KeyNumbers({ d, t }: { d: Dashboard; t: PageProps['t'] }) {
 
 const METRICS = ['households', 'persons', 'person_coverage'] as const;
 
-function CoverageMap({ api, session, t }: PageProps) {
+interface CoverageMapAnswer {
+  features: (AreaFeature & { properties: AreaFeature['properties'] & Record<(typeof METRICS)[number], number | null> })[];
+  unmapped: string[];
+}
+
+/** GET /api/v1/reports/coverage-map: the coverage report's rows as boundaries (reports.read is enough). */
+function CoverageMap({ api, t }: PageProps) {
   const [level, setLevel] = useState(2);
   const [metric, setMetric] = useState<(typeof METRICS)[number]>('households');
-  const canMap = hasScope(session, 'registry.read');
-  const data = useAsync(async () => {
-    const [coverage, boundaries] = await Promise.all([
-      api.get<ReportTable>(`/api/v1/reports/coverage?level=${level}`),
-      canMap ? api.get<{ features: AreaFeature[] }>(`/api/v1/admin-areas:boundaries?level=${level}`) : Promise.resolve({ features: [] }),
-    ]);
-    return { coverage, features: boundaries.features };
-  }, [level]);
-  const rows = (data.data?.coverage.rows ?? []).map((r) => ({ code: String(r.area_code), name: String(r.area_name), value: r[metric] as number | null }));
+  const data = useAsync(() => api.get<CoverageMapAnswer>(`/api/v1/reports/coverage-map?level=${level}`), [level]);
+  const features = data.data?.features ?? [];
+  const rows = features.map((f) => ({ code: f.properties.code, name: f.properties.name, value: f.properties[metric] }));
   const format = metric === 'person_coverage' ? pct : num;
   return (
     <section aria-labelledby="map-title">
@@ -116,20 +117,19 @@ function CoverageMap({ api, session, t }: PageProps) {
           </select>
         </label>
         <label>{t('dash.map.metric')}{' '}
-          <select value={metric} onChange={(e) => setMetric((e.target as HTMLSelectElement).value as typeof metric)}>
+          <select value={metric} onChange={(e) => setMetric((e.target as HTMLSelectElement).value as typeof metric)} data-testid="map-metric">
             {METRICS.map((m) => <option value={m}>{t(`dash.map.metric.${m}`)}</option>)}
           </select>
         </label>
       </div>
       {data.loading && !data.data && <Loading label={t('loading')} />}
       <ErrorNotice error={data.error} />
-      {!canMap && <p class="muted">{t('dash.map.no_boundaries_scope')}</p>}
-      {data.data && canMap && data.data.features.length === 0 && <p class="muted">{t('dash.map.no_boundaries')}</p>}
+      {data.data && data.data.unmapped.length > 0 && <p class="muted">{t('dash.map.unmapped', { areas: data.data.unmapped.join(', ') })}</p>}
       {data.data && (
         <ChoroplethMap
           id="chart-coverage-map" title={t('dash.map.title', { metric: t(`dash.map.metric.${metric}`) })} description={t('dash.map.desc')}
           tableLabel={t('chart.table')} legendLabel={t('chart.legend')} areaLabel={t('dash.area')} valueLabel={t(`dash.map.metric.${metric}`)}
-          noData={t('chart.no_data')} withheld={t('chart.withheld')} features={data.data.features} rows={rows} format={format} empty={t('chart.empty')}
+          noData={t('chart.no_data')} withheld={t('chart.withheld')} features={features} rows={rows} format={format} empty={t('dash.map.no_boundaries')}
         />
       )}
     </section>

@@ -21,7 +21,13 @@ interface Program {
 }
 interface Indicator { name: string; feature: string; weight?: number }
 interface ModelDefinition { intercept: number; threshold?: number | null; indicators: Indicator[] }
-interface Model { id: string; name: string; published_version: number | null; versions: { version: number; definition: ModelDefinition }[] }
+/** GET /api/v1/programs/{id}/policy: what a scenario changes. */
+interface Policy {
+  program_id: string;
+  benefit_per_household: number;
+  benefit_per_member: number;
+  model: { id: string; name: string; version: number; definition: ModelDefinition } | null;
+}
 interface Totals { households: number; persons: number; cost: number }
 interface AreaDelta { area_code: string; baseline_households: number; scenario_households: number; newly_included: number; newly_excluded: number; baseline_cost: number; scenario_cost: number }
 export interface Simulation {
@@ -43,19 +49,18 @@ const POLL_MS = 400;
 const num = (n: number) => formatNumber(n);
 const money = (n: number) => formatNumber(n, { maximumFractionDigits: 2 });
 const signed = (n: number, f = num) => (n > 0 ? `+${f(n)}` : n < 0 ? `−${f(-n)}` : f(0));
+const minus = (n: number) => (n > 0 ? `−${num(n)}` : num(0));
+const plus = (n: number) => (n > 0 ? `+${num(n)}` : num(0));
 
 export function SimulationPage(props: PageProps) {
-  const { api, session, t } = props;
+  const { api, t } = props;
   const programs = useAsync(() => api.get<{ items: Program[] }>('/api/v1/programs?status=active'), []);
   const [programId, setProgramId] = useState<string>();
   const program = programs.data?.items.find((p) => p.id === programId) ?? programs.data?.items[0];
-  const canReadModel = hasScope(session, 'assessment.manage');
-  const model = useAsync(
-    async () => (program?.model_id && canReadModel ? api.get<Model>(`/api/v1/assessment-models/${program.model_id}`) : null),
-    [program?.id],
-  );
-  const definition = model.data?.versions.find((v) => v.version === model.data?.published_version)?.definition;
-  const baseline = useMemo(() => baselineOf(program, definition), [program?.id, definition]);
+  const policy = useAsync(async () => (program ? api.get<Policy>(`/api/v1/programs/${program.id}/policy`) : null), [program?.id]);
+  const definition = policy.data?.model?.definition;
+  const baseline = useMemo(() => baselineOf(policy.data ?? undefined), [policy.data]);
+  const areaNames = useAreaNames(props);
 
   return (
     <>
@@ -71,18 +76,29 @@ export function SimulationPage(props: PageProps) {
               {programs.data!.items.map((p) => <option value={p.id}>{p.name}</option>)}
             </select>
           </label>
-          {program.model_id && !canReadModel && <p class="muted">{t('sim.model_hidden')}</p>}
-          <ErrorNotice error={model.error} />
-          {!model.loading && <Scenario key={`${program.id}:${definition ? 'm' : '-'}`} {...props} program={program} definition={definition} baseline={baseline} />}
+          <ErrorNotice error={policy.error} />
+          {policy.data && policy.data.program_id === program.id && (
+            <Scenario key={program.id} {...props} program={program} definition={definition} baseline={baseline} areaNames={areaNames} />
+          )}
         </>
       )}
     </>
   );
 }
 
-function baselineOf(program: Program | undefined, definition: ModelDefinition | undefined): Settings {
-  if (!program) return {};
-  const out: Settings = { benefit_per_household: program.benefit_per_household, benefit_per_member: program.benefit_per_member };
+/** Area names by code for labels, when the user may list areas (registry.read); codes otherwise. */
+function useAreaNames({ api, session }: PageProps): Map<string, string> {
+  const areas = useAsync(
+    async () => (hasScope(session, 'registry.read') ? (await api.get<{ items: { code: string; name: string }[] }>('/api/v1/admin-areas')).items : []),
+    [],
+  );
+  return useMemo(() => new Map((areas.data ?? []).map((a) => [a.code, a.name])), [areas.data]);
+}
+
+function baselineOf(policy: Policy | undefined): Settings {
+  if (!policy) return {};
+  const out: Settings = { benefit_per_household: policy.benefit_per_household, benefit_per_member: policy.benefit_per_member };
+  const definition = policy.model?.definition;
   if (definition && typeof definition.threshold === 'number') out.threshold = definition.threshold;
   for (const ind of definition?.indicators ?? []) if (typeof ind.weight === 'number') out[`weight.${ind.name}`] = ind.weight;
   return out;
@@ -100,7 +116,7 @@ export function scenarioOf(settings: Settings, baseline: Settings): Record<strin
   return scenario;
 }
 
-function Scenario({ api, t, program, definition, baseline }: PageProps & { program: Program; definition?: ModelDefinition; baseline: Settings }) {
+function Scenario({ api, t, program, definition, baseline, areaNames }: PageProps & { program: Program; definition?: ModelDefinition; baseline: Settings; areaNames: Map<string, string> }) {
   const [settings, setSettings] = useState<Settings>(baseline);
   const [simulation, setSimulation] = useState<Simulation>();
   const [error, setError] = useState<unknown>();
@@ -166,7 +182,7 @@ function Scenario({ api, t, program, definition, baseline }: PageProps & { progr
       <ErrorNotice error={error} />
       {simulation && simulation.status !== 'done' && simulation.status !== 'failed' && <Loading label={t(`sim.status.${simulation.status}`)} />}
       {simulation?.status === 'failed' && <Notice kind="error">{t('sim.failed', { error: simulation.error ?? '' })}</Notice>}
-      {simulation?.status === 'done' && simulation.result && <Result simulation={simulation} t={t} />}
+      {simulation?.status === 'done' && simulation.result && <Result simulation={simulation} t={t} areaNames={areaNames} />}
     </>
   );
 }
@@ -197,8 +213,9 @@ function Slider(props: { id: string; label: string; value: number | undefined; b
   );
 }
 
-function Result({ simulation, t }: { simulation: Simulation; t: PageProps['t'] }) {
+function Result({ simulation, t, areaNames }: { simulation: Simulation; t: PageProps['t']; areaNames: Map<string, string> }) {
   const r = simulation.result!;
+  const areaLabel = (code: string) => (areaNames.has(code) ? `${areaNames.get(code)} (${code})` : code);
   const rows = [
     { key: 'households', label: t('sim.eligible_households'), base: r.baseline.households, scen: r.scenario.households, delta: r.delta.households, f: num },
     { key: 'persons', label: t('sim.eligible_persons'), base: r.baseline.persons, scen: r.scenario.persons, delta: r.delta.persons, f: num },
@@ -216,25 +233,25 @@ function Result({ simulation, t }: { simulation: Simulation; t: PageProps['t'] }
           </div>
         ))}
         <div class="card" data-testid="sim-included" data-value={r.delta.newly_included.households}>
-          <div class="label">{t('sim.included')}</div><div class="value gain">+{num(r.delta.newly_included.households)}</div>
+          <div class="label">{t('sim.included')}</div><div class="value gain">{plus(r.delta.newly_included.households)}</div>
         </div>
         <div class="card" data-testid="sim-excluded" data-value={r.delta.newly_excluded.households}>
-          <div class="label">{t('sim.excluded')}</div><div class="value loss">−{num(r.delta.newly_excluded.households)}</div>
+          <div class="label">{t('sim.excluded')}</div><div class="value loss">{minus(r.delta.newly_excluded.households)}</div>
         </div>
       </div>
       <DivergingBars
         id="chart-sim-areas" title={t('sim.by_area_title')} description={t('sim.by_area_desc')} tableLabel={t('chart.table')} legendLabel={t('chart.legend')}
         valueLabel={t('dash.area')} gainLabel={t('sim.included')} lossLabel={t('sim.excluded')} withheld={t('chart.withheld')} format={num}
-        items={r.by_area.map((a) => ({ key: a.area_code, label: a.area_code, gain: a.newly_included, loss: a.newly_excluded }))} empty={t('chart.empty')}
+        items={r.by_area.map((a) => ({ key: a.area_code, label: areaLabel(a.area_code), gain: a.newly_included, loss: a.newly_excluded }))} empty={t('chart.empty')}
       />
       <Table
         caption={t('sim.by_area_table')} testId="sim-area-table" rows={r.by_area}
         columns={[
-          { label: t('dash.area'), value: (a) => a.area_code },
+          { label: t('dash.area'), value: (a) => areaLabel(a.area_code) },
           { label: t('sim.baseline'), value: (a) => num(a.baseline_households), numeric: true },
           { label: t('sim.scenario_col'), value: (a) => num(a.scenario_households), numeric: true },
-          { label: t('sim.included'), value: (a) => `+${num(a.newly_included)}`, numeric: true },
-          { label: t('sim.excluded'), value: (a) => `−${num(a.newly_excluded)}`, numeric: true },
+          { label: t('sim.included'), value: (a) => plus(a.newly_included), numeric: true },
+          { label: t('sim.excluded'), value: (a) => minus(a.newly_excluded), numeric: true },
           { label: t('sim.baseline_cost'), value: (a) => money(a.baseline_cost), numeric: true },
           { label: t('sim.scenario_cost'), value: (a) => money(a.scenario_cost), numeric: true },
         ]}
