@@ -142,7 +142,10 @@ async function serve(args: string[]): Promise<number> {
   if (config.auth === 'off') hub.log.warn('SRHUB_AUTH=off: the API is open to anyone who can reach it. Use this only for development.');
   // several instances on one database need Redis: without it each process keeps its own rate limits, caches and queue
   if (config.databaseUrl && !config.redisUrl) hub.log.warn('DATABASE_URL without REDIS_URL: rate limits, caches and the connector queue are this process\'s own. Run one instance only, or set REDIS_URL (docs/scaling.md).');
-  console.log(`\nsrhub is running.\n  API:      ${hub.url}/api/v1/households\n  API docs: ${hub.url}/docs\n  Ready:    ${hub.url}/ready\n`);
+  console.log(
+    `\nsrhub is running.\n  Console (staff):        ${hub.url}/console/\n  Portal (beneficiaries): ${hub.url}/portal/\n  Field app (offline):    ${hub.url}/field/\n` +
+      `  API:      ${hub.url}/api/v1/households\n  API docs: ${hub.url}/docs\n  Ready:    ${hub.url}/ready\n`,
+  );
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       hub.log.info({ signal }, 'shutting down');
