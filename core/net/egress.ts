@@ -30,7 +30,8 @@ export class EgressPolicy {
   private hosts = new Set<string>();
   private ranges = new BlockList();
 
-  constructor(entries: readonly string[]) {
+  /** `resolve`: the name lookup (node's by default; tests give names private answers without touching DNS). */
+  constructor(entries: readonly string[], private readonly resolve: typeof dnsLookup = dnsLookup) {
     for (const entry of entries.flatMap((e) => (e === 'loopback' ? LOOPBACK : [e]))) {
       const [address, prefix] = entry.split('/');
       const family = isIP(address);
@@ -53,7 +54,7 @@ export class EgressPolicy {
   /** A lookup for http(s).request that resolves the name and refuses forbidden addresses. */
   lookup(): LookupFunction {
     return (hostname, options, callback) => {
-      dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      this.resolve(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
         if (err) return callback(err, '', 0);
         const allowed = addresses.filter((a) => this.allows(a.address, hostname));
         if (allowed.length === 0) return callback(new EgressRefused(`${hostname} resolves to an address the hub may not call (allow it with SRHUB_EGRESS_ALLOW)`), '', 0);

@@ -137,13 +137,16 @@ export async function myCaseById(ctx: Ctx, caseId: string): Promise<MyCase> {
 
 /**
  * Who else read or changed the person's data, newest first: the audit log's entries about them, leaving out their
- * own reads through the portal (what they do themselves is not news to them). Reading it is recorded too.
+ * own reads through the portal (what they do themselves is not news to them). Reading it is recorded too. The
+ * purpose is the one the reader gave (X-Purpose), or the one a consent decision was asked for.
  */
 export async function myAccessLog(ctx: Ctx, query: { limit: number; cursor?: string }): Promise<Page<AccessLogRow>> {
   const personId = subjectOf(ctx);
   const before = query.cursor === undefined ? null : decodeCursor(query.cursor);
   const rows = await ctx.db.query<AccessLogRow & { id: number }>(
-    `select id, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at, actor, actor_kind, action, entity, entity_id, fields, purpose, outcome
+    // a consent decision (a DCI search, a program's read) keeps the purpose it was asked for in its details
+    `select id, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at, actor, actor_kind, action, entity, entity_id, fields,
+            coalesce(purpose, details->>'purpose') as purpose, outcome
        from audit_log
       where subject_person_id = $1 and actor <> $2 and ($3::bigint is null or id < $3)
       order by id desc limit $4`,

@@ -69,7 +69,7 @@ describe('killing the hub and the importer mid-write (PostgreSQL)', () => {
       let killed = false;
       const writer = (async () => {
         for (let b = 1; !killed; b++) {
-          const batch: Batch = { tag: `R${round}B${b}`, size: random.between(50, 1500), key: `crash-bulk-${seed}-${round}-${b}` };
+          const batch: Batch = { tag: `R${round}B${b}`, size: random.between(50, 800), key: `crash-bulk-${seed}-${round}-${b}` };
           uinOf.set(batch.tag, uin);
           uin += batch.size;
           batches.push(batch);
@@ -78,7 +78,7 @@ describe('killing the hub and the importer mid-write (PostgreSQL)', () => {
           if (res.status !== 200 && res.status !== 'connection lost') throw new Error(`batch ${batch.tag}: ${res.status} ${res.body.slice(0, 300)}`);
         }
       })();
-      await new Promise((r) => setTimeout(r, random.between(300, 4000)));
+      await new Promise((r) => setTimeout(r, random.between(300, 3000)));
       killed = true;
       await killHard(hub);
       figures.kills += 1;

@@ -38,7 +38,7 @@ test('a person registers their household online and the case is in the console r
     // 1. location: the browser refuses to go on without an area (the form's own rule)
     await page.waitForSelector('[data-testid="f-area_code"]');
     await next(page);
-    await page.waitForSelector('#f-area_code-error');
+    await page.waitForSelector('.field-invalid [data-testid="f-area_code"]');
     await page.selectOption('[data-testid="f-area_code"]', 'AM-R1-D1');
     await page.fill('[data-testid="f-address"]', 'Behind the market, blue gate');
     await screenshots(page, 'portal-register-form');

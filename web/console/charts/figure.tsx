@@ -16,6 +16,8 @@ export interface FigureProps<T> {
   children: ComponentChildren;
   legend?: ComponentChildren;
   empty?: string;
+  /** Text-bearing charts keep a readable size on phones and scroll sideways instead of shrinking (maps need not). */
+  scroll?: boolean;
 }
 
 export function ChartFigure<T>(props: FigureProps<T>) {
@@ -25,11 +27,13 @@ export function ChartFigure<T>(props: FigureProps<T>) {
       <figcaption>{props.title}</figcaption>
       {props.rows.length === 0 ? <p class="empty">{props.empty ?? '—'}</p> : (
         <>
-          <svg viewBox={`0 0 ${props.width} ${props.height}`} role="img" aria-labelledby={`${id}-title ${id}-desc`} preserveAspectRatio="xMidYMid meet" style={{ maxWidth: `${props.width}px` }}>
-            <title id={`${id}-title`}>{props.title}</title>
-            <desc id={`${id}-desc`}>{props.description}</desc>
-            {props.children}
-          </svg>
+          <div class={props.scroll === false ? '' : 'chart-scroll'}>
+            <svg viewBox={`0 0 ${props.width} ${props.height}`} role="img" aria-labelledby={`${id}-title ${id}-desc`} preserveAspectRatio="xMidYMid meet" style={{ maxWidth: `${props.width}px` }}>
+              <title id={`${id}-title`}>{props.title}</title>
+              <desc id={`${id}-desc`}>{props.description}</desc>
+              {props.children}
+            </svg>
+          </div>
           {props.legend}
         </>
       )}

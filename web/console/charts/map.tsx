@@ -19,7 +19,7 @@ export interface MapRow {
   value: number | null | undefined;
 }
 
-const WIDTH = 640;
+const WIDTH = 820;
 
 export function ChoroplethMap(props: {
   id: string; title: string; description: string; tableLabel: string; legendLabel: string; areaLabel: string; valueLabel: string;
@@ -48,7 +48,7 @@ export function ChoroplethMap(props: {
   return (
     <ChartFigure
       id={props.id} title={props.title} description={props.description} tableLabel={props.tableLabel} empty={props.empty}
-      width={WIDTH} height={height} rows={props.rows}
+      width={WIDTH} height={height} rows={props.rows} scroll={false}
       columns={[{ label: props.areaLabel, value: (r) => r.name }, { label: props.valueLabel, value: (r) => show(r.value), numeric: true }]}
       legend={
         <Legend

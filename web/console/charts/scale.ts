@@ -8,8 +8,11 @@ export function niceMax(value: number): number {
   return step * power;
 }
 
-/** `count` + 1 evenly spaced ticks from 0 to max. */
-export const ticks = (max: number, count = 4): number[] => Array.from({ length: count + 1 }, (_, i) => (max * i) / count);
+/** Evenly spaced ticks from 0 to max: 4 intervals, or 5 or 2 when that keeps them whole numbers (250 -> 0, 50, ..., 250). */
+export function ticks(max: number): number[] {
+  const count = [4, 5, 2].find((n) => Number.isInteger(max / n)) ?? 4;
+  return Array.from({ length: count + 1 }, (_, i) => (max * i) / count);
+}
 
 /** Sequential blues (ColorBrewer), light to dark: the choropleth's classes, readable by people with colour-vision deficiencies. */
 export const SEQUENTIAL = ['#eff3ff', '#bdd7e7', '#6baed6', '#3182bd', '#08519c'];

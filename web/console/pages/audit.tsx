@@ -36,7 +36,7 @@ export function AuditPage({ api, t }: PageProps) {
   const input = (name: (typeof FILTERS)[number], type = 'text') => (
     <Field id={`audit-${name}`} label={t(`audit.${name}`)} error={fieldError(search.error, `query.${name}`)}>
       {name === 'outcome' ? (
-        <select id={`audit-${name}`} value={filters.outcome ?? ''} onChange={(e) => setFilters({ ...filters, outcome: (e.target as HTMLSelectElement).value })}>
+        <select id={`audit-${name}`} class="compact" value={filters.outcome ?? ''} onChange={(e) => setFilters({ ...filters, outcome: (e.target as HTMLSelectElement).value })}>
           <option value="">{t('ops.all')}</option>
           {['success', 'denied', 'error'].map((o) => <option value={o}>{o}</option>)}
         </select>

@@ -20,7 +20,7 @@ export function ClientsPage({ api, t }: PageProps) {
       <NewClient api={api} t={t} roleNames={roleNames} onCreated={(c) => (c.client_secret && setSecret({ clientId: c.client_id, secret: c.client_secret }), clients.reload())} />
       {clients.loading && !clients.data ? <Loading label={t('loading')} /> : clients.data && (
         <div class="table-wrap">
-          <table data-testid="clients-table">
+          <table class="stack" data-testid="clients-table">
             <thead><tr><th scope="col">{t('clients.id')}</th><th scope="col">{t('clients.name')}</th><th scope="col">{t('users.roles')}</th><th scope="col">{t('users.areas')}</th><th scope="col">{t('clients.auth')}</th><th scope="col">{t('ops.status')}</th><th scope="col">{t('ops.actions')}</th></tr></thead>
             <tbody>
               {clients.data.items.map((c: any) => <ClientRow key={c.client_id} client={c} api={api} t={t} roleNames={roleNames} onSecret={(s) => setSecret({ clientId: c.client_id, secret: s })} onChanged={clients.reload} />)}
@@ -80,15 +80,15 @@ function ClientRow({ client: c, api, t, roleNames, onSecret, onChanged }: Pick<P
   };
   return (
     <tr data-testid="client-row" data-client-id={c.client_id}>
-      <td><code>{c.client_id}</code></td>
-      <td>{c.name}</td>
-      <td>{editing ? <RolePicker id={`croles-${c.client_id}`} label={t('users.roles')} all={roleNames} chosen={roles} onChange={setRoles} /> : c.roles.join(', ')}</td>
-      <td>{editing
+      <td data-label={t('clients.id')}><code>{c.client_id}</code></td>
+      <td data-label={t('clients.name')}>{c.name}</td>
+      <td data-label={t('users.roles')}>{editing ? <RolePicker id={`croles-${c.client_id}`} label={t('users.roles')} all={roleNames} chosen={roles} onChange={setRoles} /> : c.roles.join(', ')}</td>
+      <td data-label={t('users.areas')}>{editing
         ? <Field id={`careas-${c.client_id}`} label={t('users.areas')} error={fieldError(action.error, 'body.areas')}><input id={`careas-${c.client_id}`} value={areas} onInput={(e) => setAreas((e.target as HTMLInputElement).value)} /></Field>
         : (c.areas ?? [t('users.all_areas')]).join(', ')}</td>
-      <td>{c.auth_methods.join(', ')}{c.secret_rotated_at ? <><br /><span class="muted">{formatDateTime(c.secret_rotated_at)}</span></> : null}</td>
-      <td>{c.disabled ? <Badge kind="bad">{t('users.disabled')}</Badge> : <Badge kind="ok">{t('users.active')}</Badge>}</td>
-      <td class="row-actions">
+      <td data-label={t('clients.auth')}>{c.auth_methods.join(', ')}{c.secret_rotated_at ? <><br /><span class="muted">{formatDateTime(c.secret_rotated_at)}</span></> : null}</td>
+      <td data-label={t('ops.status')}>{c.disabled ? <Badge kind="bad">{t('users.disabled')}</Badge> : <Badge kind="ok">{t('users.active')}</Badge>}</td>
+      <td data-label={t('ops.actions')} class="row-actions">
         {action.message && <Notice kind="success">{action.message}</Notice>}
         <ErrorNotice error={action.error} />
         {editing ? (

@@ -16,7 +16,7 @@ export function ConflictsPage({ api, t, route }: PageProps) {
       <h1>{t('conflicts.title')}</h1>
       <p>{t('conflicts.intro')}</p>
       <Field id="conflict-status" label={t('ops.status')}>
-        <select id="conflict-status" value={status} onChange={(e) => (location.hash = `#/conflicts?status=${(e.target as HTMLSelectElement).value}`)}>
+        <select id="conflict-status" class="compact" value={status} onChange={(e) => (location.hash = `#/conflicts?status=${(e.target as HTMLSelectElement).value}`)}>
           <option value="open">{t('conflicts.open')}</option>
           <option value="resolved">{t('conflicts.resolved')}</option>
         </select>

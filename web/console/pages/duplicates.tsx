@@ -20,7 +20,7 @@ export function DuplicatesPage({ api, t, route }: PageProps) {
       <h1>{t('dup.title')}</h1>
       <p>{t('dup.intro')}</p>
       <Field id="dup-status" label={t('ops.status')}>
-        <select id="dup-status" value={status} onChange={(e) => (location.hash = `#/duplicates?status=${(e.target as HTMLSelectElement).value}`)}>
+        <select id="dup-status" class="compact" value={status} onChange={(e) => (location.hash = `#/duplicates?status=${(e.target as HTMLSelectElement).value}`)}>
           {['open', 'merged', 'distinct'].map((s) => <option value={s}>{t(`dup.status.${s}`)}</option>)}
         </select>
       </Field>

@@ -20,7 +20,7 @@ export function FormPreview({ definition, t }: { definition: FormDefinition; t: 
   return (
     <div class="form-preview" data-testid="form-preview" lang={rendered.language}>
       <Field id="preview-language" label={t('forms.preview_language')}>
-        <select id="preview-language" value={language} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value)}>
+        <select id="preview-language" class="compact" value={language} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value)}>
           {definition.languages.map((l) => <option value={l}>{l}</option>)}
         </select>
       </Field>

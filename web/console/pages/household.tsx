@@ -2,7 +2,7 @@
 // outcome and the values it read (the explain API), the members' identity verifications and consents (their state
 // only), program participation and the record's history. Each read sends the purpose in X-Purpose.
 import './insight.css';
-import { formatDate, formatDateTime } from '../../shared/i18n.js';
+import { formatDate, formatDateTime, formatNumber } from '../../shared/i18n.js';
 import { href } from '../../shared/router.js';
 import { ErrorNotice, Loading, Table, useAsync } from '../../shared/ui.js';
 import { hasScope, type PageProps } from '../context.js';
@@ -98,7 +98,7 @@ function EligibilitySection({ api, t, id }: PageProps & { id: string }) {
               { label: t('hh.rule'), value: (r) => r.name },
               { label: t('hh.expression'), value: (r) => <code>{r.expression}</code> },
               { label: t('hh.outcome'), value: (r) => <span class={r.passed ? 'gain' : 'loss'}>{r.passed ? t('hh.passed') : t('hh.failed')}</span> },
-              { label: t('hh.values'), value: (r) => Object.entries(r.values).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ') || '—' },
+              { label: t('hh.values'), value: (r) => Object.entries(r.values).map(([k, v]) => `${k} = ${valueText(v)}`).join(', ') || '—' },
             ]}
           />
         </article>
@@ -106,6 +106,8 @@ function EligibilitySection({ api, t, id }: PageProps & { id: string }) {
     </section>
   );
 }
+
+const valueText = (v: unknown) => (typeof v === 'number' ? formatNumber(v, { maximumFractionDigits: 2 }) : JSON.stringify(v));
 
 /** Verifications (registry.read) and consents (consent.manage: state only) of every current member, in one table. */
 function MemberChecks({ api, session, t, household }: PageProps & { household: Household }) {
@@ -169,7 +171,7 @@ export function HistorySection({ api, t, path, purpose }: PageProps & { path: st
       <ErrorNotice error={history.error} />
       {history.data && (
         <details>
-          <summary>{t('hh.history_versions', { n: history.data.items.length })}</summary>
+          <summary data-testid="history-toggle">{t('hh.history_versions', { n: history.data.items.length })}</summary>
           <Table
             testId="history" rows={history.data.items}
             columns={[

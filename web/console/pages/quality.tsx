@@ -16,7 +16,7 @@ export function QualityPage({ api, t, session, route }: PageProps) {
     <>
       <h1>{t('quality.title')}</h1>
       <Field id="quality-by" label={t('quality.by')}>
-        <select id="quality-by" value={by} onChange={(e) => (location.hash = `#/quality?by=${(e.target as HTMLSelectElement).value}`)}>
+        <select id="quality-by" class="compact" value={by} onChange={(e) => (location.hash = `#/quality?by=${(e.target as HTMLSelectElement).value}`)}>
           {['area', 'field_worker', 'form'].map((b) => <option value={b}>{t(`quality.by.${b}`)}</option>)}
         </select>
       </Field>
@@ -24,12 +24,7 @@ export function QualityPage({ api, t, session, route }: PageProps) {
       {metrics.loading && !m ? <Loading label={t('loading')} /> : m && (
         <>
           <p class="muted">{formatDateTime(m.generated_at)}</p>
-          <div class="table-wrap">
-            <table data-testid="quality-table">
-              <thead><tr>{m.columns.map((c: string) => <th scope="col">{c}</th>)}</tr></thead>
-              <tbody>{m.rows.map((row: any) => <tr>{m.columns.map((c: string) => <td class={typeof row[c] === 'number' ? 'num' : ''}>{cell(row[c])}</td>)}</tr>)}</tbody>
-            </table>
-          </div>
+          <MetricsTable table={m} t={t} />
           {m.validation_failures_by_field.length > 0 && (
             <>
               <h2>{t('quality.failures_by_field')}</h2>
@@ -41,6 +36,25 @@ export function QualityPage({ api, t, session, route }: PageProps) {
       <Thresholds api={api} t={t} manage={manage} />
       {manage && <Alerts api={api} t={t} />}
     </>
+  );
+}
+
+// one row per metric, one column per group: there are many metrics and few groups at a level
+const GROUP_COLUMNS = ['area_code', 'area_name', 'area_level', 'rows_cover', 'field_worker', 'form'];
+
+function MetricsTable({ table, t }: { table: any; t: PageProps['t'] }) {
+  const metrics = (table.columns as string[]).filter((c) => !GROUP_COLUMNS.includes(c));
+  const heading = (row: any) => row.area_name ?? row.field_worker ?? row.form ?? row.area_code ?? '—';
+  if (table.rows.length === 0) return <p class="empty">{t('quality.no_rows')}</p>;
+  return (
+    <div class="table-wrap">
+      <table class="metrics" data-testid="quality-table">
+        <thead><tr><th scope="col">{t('quality.metric')}</th>{table.rows.map((row: any) => <th scope="col" class="num">{heading(row)}</th>)}</tr></thead>
+        <tbody>{metrics.map((metric) => (
+          <tr><th scope="row">{metric}</th>{table.rows.map((row: any) => <td class="num">{cell(row[metric])}</td>)}</tr>
+        ))}</tbody>
+      </table>
+    </div>
   );
 }
 
@@ -88,7 +102,7 @@ function Alerts({ api, t }: Pick<PageProps, 'api' | 't'>) {
     <section aria-labelledby="alerts-heading">
       <h2 id="alerts-heading">{t('quality.alerts')}</h2>
       <Field id="alert-status" label={t('ops.status')}>
-        <select id="alert-status" value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
+        <select id="alert-status" class="compact" value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
           {['open', 'resolved', 'all'].map((s) => <option value={s}>{t(`quality.alerts.${s}`)}</option>)}
         </select>
       </Field>

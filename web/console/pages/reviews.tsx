@@ -31,7 +31,7 @@ function ReviewQueue({ api, t, route }: PageProps) {
       <p>{t('reviews.intro')}</p>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <Field id="review-kind" label={t('reviews.kind')}>
-          <select id="review-kind" value={kind} onChange={(e) => filter('kind', (e.target as HTMLSelectElement).value)}>
+          <select id="review-kind" class="compact" value={kind} onChange={(e) => filter('kind', (e.target as HTMLSelectElement).value)}>
             <option value="">{t('ops.all')}</option>
             <option value="registration">{t('reviews.kind.registration')}</option>
             <option value="change">{t('reviews.kind.change')}</option>

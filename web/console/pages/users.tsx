@@ -19,7 +19,7 @@ export function UsersPage({ api, t }: PageProps) {
       <NewUser api={api} t={t} roleNames={roleNames} onCreated={(u) => (u.one_time_password && setSecret({ username: u.username, password: u.one_time_password }), users.reload())} />
       {users.loading && !users.data ? <Loading label={t('loading')} /> : users.data && (
         <div class="table-wrap">
-          <table data-testid="users-table">
+          <table class="stack" data-testid="users-table">
             <thead><tr><th scope="col">{t('users.username')}</th><th scope="col">{t('users.display_name')}</th><th scope="col">{t('users.roles')}</th><th scope="col">{t('users.areas')}</th><th scope="col">{t('ops.status')}</th><th scope="col">{t('ops.actions')}</th></tr></thead>
             <tbody>
               {users.data.items.map((u: any) => <UserRow key={u.id} user={u} api={api} t={t} roleNames={roleNames} onSecret={(password) => setSecret({ username: u.username, password })} onChanged={users.reload} />)}
@@ -101,15 +101,15 @@ function UserRow({ user, api, t, roleNames, onSecret, onChanged }: Pick<PageProp
   };
   return (
     <tr data-testid="user-row" data-username={user.username}>
-      <td>{user.username}</td>
-      <td>{user.display_name ?? '—'}</td>
-      <td>{editing ? <RolePicker id={`roles-${user.id}`} label={t('users.roles')} all={roleNames} chosen={roles} onChange={setRoles} error={fieldError(action.error, 'body.roles')} /> : user.roles.join(', ')}</td>
-      <td>{editing
+      <td data-label={t('users.username')}>{user.username}</td>
+      <td data-label={t('users.display_name')}>{user.display_name ?? '—'}</td>
+      <td data-label={t('users.roles')}>{editing ? <RolePicker id={`roles-${user.id}`} label={t('users.roles')} all={roleNames} chosen={roles} onChange={setRoles} error={fieldError(action.error, 'body.roles')} /> : user.roles.join(', ')}</td>
+      <td data-label={t('users.areas')}>{editing
         ? <Field id={`areas-${user.id}`} label={t('users.areas')} error={fieldError(action.error, 'body.areas')}><input id={`areas-${user.id}`} value={areas} onInput={(e) => setAreas((e.target as HTMLInputElement).value)} /></Field>
         : (user.areas ?? [t('users.all_areas')]).join(', ')}</td>
-      <td>{user.disabled ? <Badge kind="bad">{t('users.disabled')}</Badge> : <Badge kind="ok">{t('users.active')}</Badge>}{user.must_change_password && <Badge kind="warn">{t('users.must_change')}</Badge>}
+      <td data-label={t('ops.status')}>{user.disabled ? <Badge kind="bad">{t('users.disabled')}</Badge> : <Badge kind="ok">{t('users.active')}</Badge>}{user.must_change_password && <Badge kind="warn">{t('users.must_change')}</Badge>}
         <br /><span class="muted">{formatDateTime(user.created_at)}</span></td>
-      <td class="row-actions">
+      <td data-label={t('ops.actions')} class="row-actions">
         {action.message && <Notice kind="success">{action.message}</Notice>}
         <ErrorNotice error={action.error} />
         {editing ? (

@@ -57,7 +57,7 @@ export function HouseholdPage({ api }: PageProps) {
           <h2 id="household-title">{t('household.household')}</h2>
           <dl class="facts">
             <Fact label={t('household.address')} value={household.address ?? undefined} />
-            <Fact label={t('household.area')} value={household.area_code} />
+            <Fact label={t('household.area')} value={form?.areas.find((a) => a.code === household.area_code)?.name ?? household.area_code} />
           </dl>
           <h3>{t('household.members')}</h3>
           <ul class="member-list" data-testid="members">

@@ -6,7 +6,7 @@ import type { FormDefinition } from '../../../core/forms/definition.js';
 import { renderForm, type RenderedSection } from '../../../core/forms/render.js';
 import { validateWithDefinition } from '../../../core/forms/validate.js';
 import { ApiError, newUuid } from '../../shared/api.js';
-import { currentLanguage, useLanguage } from '../../shared/i18n.js';
+import { currentLanguage, formatDate, useLanguage } from '../../shared/i18n.js';
 import { href } from '../../shared/router.js';
 import { Button, ErrorNotice, Loading, Notice, useAsync } from '../../shared/ui.js';
 import type { PageProps } from '../context.js';
@@ -110,11 +110,11 @@ function Questionnaire(props: { api: PageProps['api']; phone?: string; form: { i
         <li aria-current={review ? 'step' : undefined}>{t('form.review')}</li>
       </ol>
       {review ? (
-        <Review sections={sections} definition={definition} data={toSend} errorAt={errorAt} onEdit={go} />
+        <Review sections={sections} definition={definition} data={toSend} areas={props.areas} errorAt={errorAt} onEdit={go} />
       ) : (
         <form class="portal-form" noValidate onSubmit={(e) => (e.preventDefault(), next())}>
           <h2>{section.title}</h2>
-          {showErrors && <Notice kind="error">{t('form.fix_errors')}</Notice>}
+          {showErrors && sectionErrors(section).length > 0 && <Notice kind="error">{t('form.fix_errors')}</Notice>}
           {section.items.map((item) => (
             <div class={item.index === null ? '' : 'portal-card member'} data-testid={item.index === null ? undefined : 'member-form'}>
               {item.index !== null && (
@@ -150,7 +150,7 @@ function Questionnaire(props: { api: PageProps['api']; phone?: string; form: { i
   );
 }
 
-function Review(props: { sections: RenderedSection[]; definition: FormDefinition; data: Data; errorAt: (path: string) => string | undefined; onEdit: (step: number) => void }) {
+function Review(props: { sections: RenderedSection[]; definition: FormDefinition; data: Data; areas: Areas; errorAt: (path: string) => string | undefined; onEdit: (step: number) => void }) {
   const language = currentLanguage();
   return (
     <div data-testid="review">
@@ -160,14 +160,18 @@ function Review(props: { sections: RenderedSection[]; definition: FormDefinition
         <section class="portal-card">
           <h3>{section.title}</h3>
           {section.items.map((item) => (
-            <dl class="facts">
-              {item.index !== null && <p><strong>{item.index === 0 ? t('form.member_head') : t('form.member', { n: item.index + 1 })}</strong></p>}
+            <div>
+              {item.index !== null && <h4>{item.index === 0 ? t('form.member_head') : t('form.member', { n: item.index + 1 })}</h4>}
+              <dl class="facts">
               {item.fields.filter((f) => f.asked && f.type !== 'note').map((f) => {
                 const path = pathOf(item.index, f.path);
                 const value = readAt(props.data, path);
                 const error = props.errorAt(path);
                 const field = props.definition.ui.sections.find((s) => s.id === section.id)?.fields.find((x) => x.path === f.path);
-                const shown = value === undefined ? undefined : path === 'area_code' || !field ? (typeof value === 'object' ? JSON.stringify(value) : String(value)) : answerText(props.definition, field, value);
+                const shown = value === undefined ? undefined
+                  : path === 'area_code' ? props.areas.find((a) => a.code === value)?.name ?? String(value)
+                  : f.type === 'date' ? formatDate(String(value))
+                  : field ? answerText(props.definition, field, value) : String(value);
                 return (
                   <div class={`fact${error ? ' field-invalid' : ''}`}>
                     <dt>{f.label}</dt>
@@ -175,7 +179,8 @@ function Review(props: { sections: RenderedSection[]; definition: FormDefinition
                   </div>
                 );
               })}
-            </dl>
+              </dl>
+            </div>
           ))}
           <button type="button" class="linklike" onClick={() => props.onEdit(i)}>{t('form.change', { section: section.title })}</button>
         </section>

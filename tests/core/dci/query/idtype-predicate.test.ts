@@ -33,6 +33,19 @@ describe.each(dbEngines())('DCI idtype-value and predicate queries on %s', (db) 
       }
     });
 
+    it('counts the match in the page\'s own statement, and still on a page past the end', async () => {
+      const query = { type: 'UIN', value: s.ids.peter };
+      expect(await s.search({ query_type: 'idtype-value', query, response_entity: 'Member', pagination: { page_size: 1, page_number: 1 } })).toMatchObject({
+        ids: [s.people.Peter],
+        pagination: { page_size: 1, page_number: 1, total_count: 1 },
+      });
+      // no row comes back to carry the count: it is asked for on its own
+      expect(await s.search({ query_type: 'idtype-value', query, response_entity: 'Member', pagination: { page_size: 1, page_number: 3 } })).toMatchObject({
+        ids: [],
+        pagination: { page_size: 1, page_number: 3, total_count: 1 },
+      });
+    });
+
     it('answers an empty page for a value nobody has, and for a value of another type', async () => {
       expect(await s.search({ query_type: 'idtype-value', query: { type: 'UIN', value: 'U00000000' } })).toEqual({
         ok: true,
