@@ -11,7 +11,7 @@ import { issueAccessToken } from '../../core/auth/tokens.js';
 import { createUser } from '../../core/auth/users.js';
 import { createTestDatabase } from './databases.js';
 import { copyPgliteTemplate } from './pglite-template.js';
-import { redisUrl, type CacheEngineName, type DbEngineName } from './services.js';
+import { apiEngines, redisUrl, type CacheEngineName, type DbEngineName } from './services.js';
 
 export interface TestResponse<T = any> {
   status: number;
@@ -42,13 +42,14 @@ export interface TestHub {
 }
 
 export interface TestHubOptions {
+  /** Default: the API suites' engine, apiEngines() (PostgreSQL where a server runs, else PGlite; docs/testing.md). */
   db?: DbEngineName;
   cache?: CacheEngineName;
   env?: Record<string, string>;
 }
 
 export async function startTestHub(options: TestHubOptions = {}): Promise<TestHub> {
-  const database = await createTestDatabase(options.db ?? 'pglite', { migrated: true });
+  const database = await createTestDatabase(options.db ?? apiEngines()[0], { migrated: true });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'srhub-test-'));
   const env: Record<string, string> = {
     PORT: '0',

@@ -106,16 +106,20 @@ describe('killing the hub with DCI async searches in flight (PostgreSQL)', () =>
     let hub = await startHubProcess([], storage.env, CHILD_START_TIMEOUT_MS);
     for (let round = 1; round <= KILLS; round++) {
       const target = hub;
+      let ackedThisRound = 0;
       const sending = (async () => {
         for (let i = 0; i < SEARCHES_PER_ROUND; i++) {
           const body = searchMessage(client.clientId, [searchItem('r1', idQuery(uins[i % PEOPLE]))], { sender_uri: receiver.url });
           const status = await search(target, body);
-          if (status === 202) acked.add(body.message.transaction_id);
+          if (status === 202) (acked.add(body.message.transaction_id), (ackedThisRound += 1));
           else if (status === 'connection lost') unanswered.add(body.message.transaction_id);
           else throw new Error(`search answered ${status}`);
         }
       })();
-      await new Promise((r) => setTimeout(r, random.between(500, 3500)));
+      // the kill comes after a random number of ACKs, then a random moment more: callbacks are queued or on the wire
+      const killAfter = random.between(2, SEARCHES_PER_ROUND - 3);
+      await waitUntil(`${killAfter} searches ACKed`, async () => (ackedThisRound >= killAfter ? true : undefined), 120_000);
+      await new Promise((r) => setTimeout(r, random.between(0, 400)));
       await killHard(hub);
       await sending;
       hub = await startHubProcess([], storage.env, CHILD_START_TIMEOUT_MS);

@@ -72,7 +72,7 @@ describe('killing the hub while it notifies people (PostgreSQL)', () => {
 
     const registrations: Registration[] = [];
     for (let round = 1; round <= KILLS; round++) {
-      const batch = Array.from({ length: HOUSEHOLDS_PER_ROUND }, (_, i) => {
+      const batch: Registration[] = Array.from({ length: HOUSEHOLDS_PER_ROUND }, (_, i) => {
         const n = registrations.length + i + 1;
         return { n, phone: `+254 700 ${String(100000 + n)}`, key: `crash-notify-${seed}-${n}` };
       });
@@ -82,7 +82,10 @@ describe('killing the hub while it notifies people (PostgreSQL)', () => {
       const sending = (async () => {
         for (let i = 0; i < batch.length; i += 3) await Promise.all(batch.slice(i, i + 3).map((r) => register(target, r)));
       })();
-      await new Promise((r) => setTimeout(r, random.between(500, 4000)));
+      // the kill comes after a random number of registrations, then a random moment more: runs and messages in flight
+      const killAfter = random.between(2, HOUSEHOLDS_PER_ROUND - 3);
+      await waitUntil(`${killAfter} registrations`, async () => (batch.filter((r) => r.id).length >= killAfter ? true : undefined), 120_000);
+      await new Promise((r) => setTimeout(r, random.between(0, 1500)));
       await killHard(hub);
       await sending;
       hub = await startHubProcess([], storage.env, CHILD_START_TIMEOUT_MS);

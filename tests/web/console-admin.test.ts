@@ -4,7 +4,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newPage, screenshots } from '../helpers/browser.js';
 import { startTestHub, type TestHub } from '../helpers/test-hub.js';
-import { navLabels, open, signIn, userWithPassword } from './console-helpers.js';
+import { navLabels, open, signIn, userWithPassword, warmConsole } from './console-helpers.js';
 
 let t: TestHub;
 let browser: Browser;
@@ -37,10 +37,12 @@ const LIVESTOCK_FORM = {
 
 beforeAll(async () => {
   [t, browser] = await Promise.all([startTestHub({ env: { SRHUB_AUTH: 'on' } }), launchBrowser()]);
+  const warm = warmConsole(t.url);
   admin = (await t.as(['administrator'])).headers;
   await t.post('/api/v1/admin-areas', { code: 'AM-R1', name: 'Region 1' }, { headers: admin });
   const root = await userWithPassword(t, admin, 'admin-a', ['administrator']);
   ({ page, errors } = await newPage(browser));
+  await warm;
   await signIn(page, t.url, root);
 }, 60_000);
 afterAll(async () => {

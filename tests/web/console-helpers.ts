@@ -28,3 +28,8 @@ export async function open(page: Page, route: string): Promise<void> {
 export async function navLabels(page: Page): Promise<string[]> {
   return page.$$eval('nav.app-nav a', (links) => links.map((a) => a.textContent ?? ''));
 }
+
+/** Asks for the console's bundle, which the hub builds on first use, while the test sets up its data. */
+export function warmConsole(url: string): Promise<unknown> {
+  return fetch(`${url}/web/console.js`).then((res) => res.arrayBuffer());
+}

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { launchBrowser, newPage, screenshots } from '../helpers/browser.js';
 import { aPerson } from '../helpers/registry-data.js';
 import { startTestHub, type TestHub } from '../helpers/test-hub.js';
-import { open, signIn, userWithPassword } from './console-helpers.js';
+import { open, signIn, userWithPassword, warmConsole } from './console-helpers.js';
 
 let t: TestHub;
 let browser: Browser;
@@ -32,6 +32,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 
 beforeAll(async () => {
   [t, browser] = await Promise.all([startTestHub({ env: { SRHUB_AUTH: 'on' } }), launchBrowser()]);
+  const warm = warmConsole(t.url);
   admin = (await t.as(['administrator'])).headers;
   for (const [code, parent] of [['AM-R1', undefined], ['AM-R1-D1', 'AM-R1'], ['AM-R1-D2', 'AM-R1']] as const) {
     await t.post('/api/v1/admin-areas', { code, name: code, ...(parent ? { parent_code: parent } : {}) }, { headers: admin });
@@ -39,6 +40,7 @@ beforeAll(async () => {
   const officer = await userWithPassword(t, admin, 'officer-q', ['registry_officer']);
   ({ page, errors } = await newPage(browser));
   closePage = () => page.context().close();
+  await warm;
   await signIn(page, t.url, officer);
 }, 60_000);
 afterAll(async () => {

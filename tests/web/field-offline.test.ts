@@ -44,6 +44,13 @@ test('signs in online, works offline after a reload, queues a registration and s
   await page.waitForSelector('[data-testid="error-attributes.dwelling_wall"]');
   expect(await page.textContent('[data-testid="error-attributes.dwelling_wall"]')).toBe('is required');
 
+  // the form's own labels follow the app's language
+  await page.selectOption('.language-picker select', 'fr');
+  expect(await page.textContent('label[for="q-attributes-dwelling_wall"]')).toBe('Matériau principal des murs extérieurs *');
+  expect(await page.textContent('[data-testid="save"]')).toBe('Enregistrer pour synchroniser');
+  await page.selectOption('.language-picker select', 'en');
+  expect(await page.textContent('label[for="q-attributes-dwelling_wall"]')).toBe('Main material of the outer walls *');
+
   await fillHousehold(page, { family: 'Offlineson' });
   // skip logic: no income at all means the income amount is not asked (and its answer goes)
   await page.uncheck('[data-testid="q-attributes.income_sources"] input[value="farming"]');

@@ -1,19 +1,18 @@
 // The field app's sync when things go wrong: a push whose answer is lost (the hub took it, the connection dropped)
 // leaves the item queued, and the retry is answered `duplicate`: one household. A registration the hub refuses shows
 // its field errors and can be corrected and sent again; an update of a downloaded household syncs too.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newPage, screenshots } from '../helpers/browser.js';
 import { fillHousehold, householdsInArea, signIn, startFieldHub, syncAfter, type FieldHub } from './field-helpers.js';
 
 let f: FieldHub;
 let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let errors: string[];
 
 beforeAll(async () => {
   [f, browser] = await Promise.all([startFieldHub(), launchBrowser()]);
-  ({ context, page, errors } = await newPage(browser, 'phone'));
+  ({ page, errors } = await newPage(browser, 'phone'));
   await page.goto(`${f.t.url}/field/`);
   await page.waitForSelector('#username');
   await signIn(page, f);
@@ -123,7 +122,7 @@ test('an expired session keeps collecting; syncing waits for a new sign-in and l
   expect(await page.textContent('[data-testid="count-queued"]')).toBe('1');
   await screenshots(page, 'field-session-expired');
 
-  await page.click('text=Sign in again');
+  await page.click('[data-testid="signin-again"]');
   await page.waitForSelector('#password');
   expect(await page.inputValue('#username')).toBe(f.username);
   await page.fill('#password', f.password);

@@ -59,7 +59,7 @@ function Frame(props: { children: ComponentChildren }) {
         {expired && current !== 'signin' && (
           <Notice kind="info">
             <p data-testid="session-expired">{t('session.expired', { at: formatDateTime(new Date(session.expiresAt).toISOString()) })}</p>
-            <Button variant="secondary" onClick={() => navigate('/signin')} disabled={!state.online}>{t('session.signin_again')}</Button>
+            <Button variant="secondary" onClick={() => navigate('/signin')} disabled={!state.online} data-testid="signin-again">{t('session.signin_again')}</Button>
           </Notice>
         )}
         {props.children}

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { loadConfig } from '../../../core/config.js';
 import { verifyEnvelope } from '../../../core/dci/signature.js';
 import { startHub, type Hub } from '../../../core/server/hub.js';
+import { copyPgliteTemplate } from '../../helpers/pglite-template.js';
 import { aHousehold, aPerson, uin } from '../../helpers/registry-data.js';
 import { apiEngines } from '../../helpers/services.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
@@ -122,6 +123,8 @@ describe.each(apiEngines())('DCI async search on %s', (db) => {
 describe('DCI async search across a restart', () => {
   it('delivers the answer of a search accepted before the hub stopped', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'srhub-dci-'));
+    // a migrated copy: creating PGlite from nothing (initdb and every migration) costs seconds
+    await copyPgliteTemplate(path.join(dataDir, 'pglite'));
     const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SRHUB_DATA_DIR: dataDir, SRHUB_MASTER_KEY: randomBytes(32).toString('base64'), SRHUB_EGRESS_ALLOW: 'loopback', ...FAST_RETRIES };
     const cb = await callbackServer();
     let hub: Hub | undefined;

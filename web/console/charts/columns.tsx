@@ -24,7 +24,7 @@ export function StackedColumns(props: {
   return (
     <ChartFigure
       id={props.id} title={props.title} description={props.description} tableLabel={props.tableLabel} empty={props.empty}
-      width={WIDTH} height={HEIGHT} rows={props.rows}
+      width={WIDTH} height={HEIGHT} rows={props.rows} scroll={false}
       columns={[
         { label: props.periodLabel, value: (r) => r.label },
         ...props.series.map((s) => ({ label: s.label, value: (r: ColumnRow) => show(r.values[s.key] ?? 0), numeric: true })),

@@ -72,7 +72,7 @@ export function FormEditor({ api, t, formId, version }: PageProps & { formId: st
           ) : (
             <>
               <Notice>{t('forms.published_note')}</Notice>
-              <pre class="json">{pretty(form.definition)}</pre>
+              <details class="panel"><summary>{t('forms.definition_json')}</summary><pre class="json">{pretty(form.definition)}</pre></details>
             </>
           )}
         </section>

@@ -12,9 +12,16 @@ const today = () => new Date().toISOString().slice(0, 10);
 export function FormPreview({ definition, t }: { definition: FormDefinition; t: PageProps['t'] }) {
   const [language, setLanguage] = useState(definition.default_language);
   const [data, setData] = useState<Data>({});
+  // a question's problem shows once it was answered, or everywhere after "check": not "required" all over a fresh form
+  const [touched, setTouched] = useState<Set<string>>(new Set());
+  const [checkAll, setCheckAll] = useState(false);
   const rendered = useMemo(() => renderForm(definition, data, language, today()), [definition, data, language]);
-  const errorAt = (path: string) => rendered.errors.find((e) => e.field === path)?.message;
-  const answer = (index: number | null, path: string, value: unknown) => setData(pruned(definition, language, withValue(data, index, path, value)));
+  const errorAt = (path: string) => (checkAll || touched.has(path) ? rendered.errors.find((e) => e.field === path)?.message : undefined);
+  const answer = (index: number | null, path: string, value: unknown) => {
+    setTouched(new Set(touched).add(index === null ? `body.data.${path}` : `body.data.members[${index}].${path}`));
+    setData(pruned(definition, language, withValue(data, index, path, value)));
+  };
+  const reset = () => (setData({}), setTouched(new Set()), setCheckAll(false));
   const hasMembers = definition.ui.sections.some((s) => s.repeat === 'members');
 
   return (
@@ -36,8 +43,11 @@ export function FormPreview({ definition, t }: { definition: FormDefinition; t: 
       )))}
       {hasMembers && <Button variant="secondary" onClick={() => setData({ ...data, members: [...(Array.isArray(data.members) ? data.members : []), {}] })}>{t('forms.add_member')}</Button>}
       <p data-testid="preview-error-count">{t('forms.preview_errors', { count: rendered.errors.length })}</p>
-      {rendered.errors.length > 0 && <ul class="preview-errors">{rendered.errors.slice(0, 20).map((e) => <li><code>{e.field.replace('body.data.', '')}</code>: {e.message}</li>)}</ul>}
-      <Button variant="secondary" onClick={() => setData({})}>{t('forms.preview_reset')}</Button>
+      {checkAll && rendered.errors.length > 0 && <ul class="preview-errors">{rendered.errors.slice(0, 20).map((e) => <li><code>{e.field.replace('body.data.', '')}</code>: {e.message}</li>)}</ul>}
+      <div class="actions">
+        <Button variant="secondary" onClick={() => setCheckAll(true)}>{t('forms.preview_check')}</Button>
+        <Button variant="secondary" onClick={reset}>{t('forms.preview_reset')}</Button>
+      </div>
     </div>
   );
 }

@@ -9,17 +9,28 @@ import { fieldError, JsonEditor, parseJson, pretty, useAction } from './kit.js';
 
 export function QualityPage({ api, t, session, route }: PageProps) {
   const by = route.query.get('by') ?? 'area';
-  const metrics = useAsync(() => api.get(`/api/v1/data-quality?by=${by}`), [by]);
+  const level = route.query.get('level') ?? '0';
+  const metrics = useAsync(() => api.get(`/api/v1/data-quality?by=${by}${by === 'area' ? `&level=${level}` : ''}`), [by, level]);
+  const go = (next: Record<string, string>) => (location.hash = `#/quality?${new URLSearchParams({ by, level, ...next })}`);
   const manage = hasScope(session, 'reports.manage');
   const m = metrics.data;
   return (
     <>
       <h1>{t('quality.title')}</h1>
-      <Field id="quality-by" label={t('quality.by')}>
-        <select id="quality-by" class="compact" value={by} onChange={(e) => (location.hash = `#/quality?by=${(e.target as HTMLSelectElement).value}`)}>
-          {['area', 'field_worker', 'form'].map((b) => <option value={b}>{t(`quality.by.${b}`)}</option>)}
-        </select>
-      </Field>
+      <div class="filters">
+        <Field id="quality-by" label={t('quality.by')}>
+          <select id="quality-by" class="compact" value={by} onChange={(e) => go({ by: (e.target as HTMLSelectElement).value })}>
+            {['area', 'field_worker', 'form'].map((b) => <option value={b}>{t(`quality.by.${b}`)}</option>)}
+          </select>
+        </Field>
+        {by === 'area' && (
+          <Field id="quality-level" label={t('quality.level')}>
+            <select id="quality-level" class="compact" value={level} onChange={(e) => go({ level: (e.target as HTMLSelectElement).value })}>
+              {['0', '1', '2', '3'].map((l) => <option value={l}>{t(`quality.level.${l}`)}</option>)}
+            </select>
+          </Field>
+        )}
+      </div>
       <ErrorNotice error={metrics.error} />
       {metrics.loading && !m ? <Loading label={t('loading')} /> : m && (
         <>
@@ -51,13 +62,14 @@ function MetricsTable({ table, t }: { table: any; t: PageProps['t'] }) {
       <table class="metrics" data-testid="quality-table">
         <thead><tr><th scope="col">{t('quality.metric')}</th>{table.rows.map((row: any) => <th scope="col" class="num">{heading(row)}</th>)}</tr></thead>
         <tbody>{metrics.map((metric) => (
-          <tr><th scope="row">{metric}</th>{table.rows.map((row: any) => <td class="num">{cell(row[metric])}</td>)}</tr>
+          <tr><th scope="row">{metric}</th>{table.rows.map((row: any) => <td class="num">{metric.startsWith('complete.') ? share(row[metric]) : cell(row[metric])}</td>)}</tr>
         ))}</tbody>
       </table>
     </div>
   );
 }
 
+const share = (v: unknown) => (typeof v === 'number' ? formatNumber(v, { style: 'percent', maximumFractionDigits: 1 }) : cell(v));
 const cell = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'number' ? formatNumber(v, { maximumFractionDigits: 3 }) : String(v));
 
 function Thresholds({ api, t, manage }: Pick<PageProps, 'api' | 't'> & { manage: boolean }) {

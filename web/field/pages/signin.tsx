@@ -27,16 +27,17 @@ export function SignInPage() {
       const queued = (await store.queue()).length;
       // a device's queue is its worker's: another account pushing it would sign someone else's work
       if (meta.username && meta.username !== session.username && queued > 0) throw new Error(t('signin.other_worker', { name: meta.username, n: queued }));
-      await store.saveSession(session);
-      update({ session });
-      if (meta.username !== session.username || !meta.cursor) {
+      const fresh = meta.username !== session.username || !meta.cursor;
+      if (fresh) {
+        // the app opens on the new worker's data only once it is all on the device
         setBusy(t('signin.downloading'));
         await transaction(['results'], 'readwrite', (tx) => void tx.objectStore('results').clear());
         await bootstrap(session);
-        changed();
-      } else {
-        void startSync();
       }
+      await store.saveSession(session);
+      update({ session });
+      changed();
+      if (!fresh) void startSync();
       navigate('/');
     } catch (e) {
       setError((e as Error).message);
