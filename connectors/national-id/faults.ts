@@ -1,6 +1,7 @@
 // Faults on demand for the simulators (national ID, notification gateway, program MIS): an outage, slow answers, or
-// the next n requests failing, set through each simulator's control endpoint (POST /control) so tests and the demo
-// can show the breaker, timeouts and retries against a real HTTP server.
+// the next n requests failing (with a status, a closed connection or a cut-off body), set through each simulator's
+// control endpoint (POST /control) so tests and the demo can show the breaker, timeouts and retries against a real
+// HTTP server.
 import express from 'express';
 
 export interface FaultSettings {
@@ -14,6 +15,9 @@ export interface FaultSettings {
   outageAfter: number | null;
   /** After this many more answered requests the service turns slow (mode slow, delayMs): a run that hangs midway. */
   slowAfter: number | null;
+  /** How a failing request (failNext, outage) fails: the status; the connection closed without an answer; or a
+   *  200 whose JSON body is cut off (garbage). */
+  failWith: 'status' | 'reset' | 'garbage';
 }
 
 export interface Faults {
@@ -28,14 +32,20 @@ export interface Faults {
   release(): void;
 }
 
-const NORMAL: FaultSettings = { mode: 'normal', delayMs: 0, status: 503, failNext: 0, outageAfter: null, slowAfter: null };
+const NORMAL: FaultSettings = { mode: 'normal', delayMs: 0, status: 503, failNext: 0, outageAfter: null, slowAfter: null, failWith: 'status' };
+
+function fail(s: FaultSettings, req: express.Request, res: express.Response, message: string): void {
+  if (s.failWith === 'reset') req.socket.destroy();
+  else if (s.failWith === 'garbage') res.status(200).type('application/json').send('{"items": [{"id": "');
+  else res.status(s.status).json({ error: message });
+}
 
 export function createFaults(): Faults {
   const waiting = new Set<NodeJS.Timeout>();
   const faults: Faults = {
     settings: { ...NORMAL },
     requests: 0,
-    middleware(_req, res, next) {
+    middleware(req, res, next) {
       faults.requests += 1;
       const s = faults.settings;
       if (s.outageAfter !== null) {
@@ -48,11 +58,11 @@ export function createFaults(): Faults {
       }
       if (s.failNext > 0) {
         s.failNext -= 1;
-        res.status(s.status).json({ error: 'simulated failure' });
+        fail(s, req, res, 'simulated failure');
         return;
       }
       if (s.mode === 'outage') {
-        res.status(s.status).json({ error: 'simulated outage' });
+        fail(s, req, res, 'simulated outage');
         return;
       }
       if (s.mode === 'slow') {
@@ -101,6 +111,7 @@ function checkSettings(body: Partial<FaultSettings>): string[] {
   if (body.failNext !== undefined && !(Number.isInteger(body.failNext) && body.failNext >= 0)) errors.push('failNext must be a whole number');
   if (body.outageAfter !== undefined && body.outageAfter !== null && !(Number.isInteger(body.outageAfter) && body.outageAfter >= 0)) errors.push('outageAfter must be a whole number or null');
   if (body.slowAfter !== undefined && body.slowAfter !== null && !(Number.isInteger(body.slowAfter) && body.slowAfter >= 0)) errors.push('slowAfter must be a whole number or null');
+  if (body.failWith !== undefined && !['status', 'reset', 'garbage'].includes(body.failWith)) errors.push('failWith must be status, reset or garbage');
   return errors;
 }
 

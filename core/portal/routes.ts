@@ -8,7 +8,7 @@ import { issueApplicantSession, issuePersonSession } from './session.js';
 
 export const portalRoutes: Handlers = {
   requestPortalCode: async (ctx, req, res) => {
-    const { challenge } = await requestCode(ctx, { phone: req.body.phone, purpose: req.body.purpose ?? 'sign_in', language: req.body.language });
+    const challenge = await requestCode(ctx, { phone: req.body.phone, purpose: req.body.purpose ?? 'sign_in', language: req.body.language });
     res.set('Cache-Control', 'no-store').status(202).json(challenge);
   },
   createPortalSession: async (ctx, req, res) => {

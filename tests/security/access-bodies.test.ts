@@ -58,6 +58,9 @@ describe('mass assignment and data exposure (OWASP API3)', () => {
     const tables = ['person', 'household', 'membership', 'app_user', 'api_client', 'role', 'consent', 'data_agreement', 'registration_case', 'program', 'form_definition'];
     const existing = (await t.hub.db.query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = current_schema()`)).map((r) => r.table_name);
     const watched = tables.filter((x) => existing.includes(x));
+    // the registration's own follow-ups (a case for the direct registration) are done before the first look
+    await t.hub.outbox.drain();
+    await t.hub.workflow.settle();
     const before = await fingerprint(t, watched);
     const failures: string[] = [];
     let operations = 0;
@@ -91,16 +94,15 @@ describe('mass assignment and data exposure (OWASP API3)', () => {
     const members = body.members as { person: Record<string, unknown> }[];
     members[0].person = { ...members[0].person, id: randomUUID(), version: 7, created_by: 'user:intruder', merged_into: randomUUID() };
     for (const [path, sent, at] of [
-      ['/api/v1/households', body, 'body.members[0].person'],
-      ['/api/v1/households:bulk', { households: [body] }, 'body.households[0].members[0].person'],
+      ['/api/v1/households', body, 'body.members.0.person'],
+      ['/api/v1/households:bulk', { households: [body] }, 'body.households.0.members.0.person'],
       [`/api/v1/households/${household.id}/members`, { relationship: 'SON', person: members[0].person }, 'body.person'],
     ] as const) {
       const res = await t.request('POST', path, sent, { headers: admin, ifMatch: path.includes('/members') ? household.version : undefined });
       count('nested', 4);
       const named = ((res.body.errors ?? []) as { field: string }[]).map((e) => e.field.replace(/\//g, '.'));
       expect({ path, status: res.status }).toEqual({ path, status: 400 });
-      for (const field of ['id', 'version', 'created_by', 'merged_into']) expect(named.some((f) => f.includes(field))).toBe(true);
-      void at;
+      for (const field of ['id', 'version', 'created_by', 'merged_into']) expect({ path, named: named.some((f) => f.replace(/\[(\d+)\]/g, '.$1') === `${at}.${field}`) }).toEqual({ path, named: true });
     }
   });
 
@@ -142,7 +144,8 @@ describe('mass assignment and data exposure (OWASP API3)', () => {
       count('exposure');
       const records = res.body.message.search_response[0].data.reg_records;
       expect(records.length).toBe(1);
-      expect(JSON.stringify(records)).toContain(markers.givenName);
+      // a person's record shows the agreed names; a household's own fields hold none of them
+      if (entity === 'Member') expect(JSON.stringify(records)).toContain(markers.givenName);
       expect({ entity, leaked: leaked(records, markers).filter((m) => m !== 'givenName' && m !== 'familyName') }).toEqual({ entity, leaked: [] });
       expect(JSON.stringify(records)).not.toContain('1985-04-12');
     }

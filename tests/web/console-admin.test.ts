@@ -140,6 +140,24 @@ test('the audit page searches the log and verifies the chain', async () => {
   expect(errors).toEqual([]);
 });
 
+test('an assessment model draft is published and a new draft started; a program is activated', async () => {
+  const definition = { intercept: 10, threshold: 8, indicators: [{ name: 'size', feature: 'household_size', weight: -0.5 }] };
+  const model = (await t.post('/api/v1/assessment-models', { code: 'pmt', name: 'Proxy means test', definition }, { headers: admin })).body;
+  await open(page, `models/${model.id}`);
+  await page.click('[data-testid="model-publish"]');
+  await page.click('[data-testid="model-new-draft"]');
+  await page.waitForSelector('#draft-definition');
+  const versions = (await t.get(`/api/v1/assessment-models/${model.id}`, { headers: admin })).body.versions;
+  expect(versions.map((v: { version: number; status: string }) => `${v.version}:${v.status}`)).toEqual(['1:published', '2:draft']);
+
+  const program = (await t.post('/api/v1/programs', { code: 'cash', name: 'Cash transfer', model_id: model.id, rules: [{ name: 'poor', expression: 'score < threshold' }] }, { headers: admin })).body;
+  await open(page, `programs/${program.id}`);
+  await page.click('[data-testid="program-activate"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="program-status"]')?.textContent === 'active');
+  expect((await t.get(`/api/v1/programs/${program.id}`, { headers: admin })).body.status).toBe('active');
+  expect(errors).toEqual([]);
+});
+
 test.each([
   ['models', 'Assessment models'],
   ['programs', 'Programs'],

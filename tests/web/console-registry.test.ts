@@ -123,6 +123,12 @@ test('a field worker limited to AM-R1-D1 sees only its households, finds nobody 
     await page.waitForSelector('[data-testid=search-results] tbody tr');
     expect((await tableRows(page, 'search-results')).map((r) => r[0])).toEqual(['P0-0 Test']);
 
+    // in French: the page's labels follow the language picker
+    await page.selectOption('.app-header .language-picker select', 'fr');
+    await page.waitForSelector('h1:has-text("Registre")');
+    expect(await page.locator('#households-title').textContent()).toBe('Ménages par zone');
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+
     // a household of another district is not found for them (the API answers 404, as for one that does not exist)
     await page.goto(`${t.url}/console/#/households/${households[4].id}`);
     await page.waitForSelector('.notice-error');

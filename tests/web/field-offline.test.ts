@@ -2,7 +2,8 @@
 // worker), a household is registered with the form's skip logic and GPS and queued in IndexedDB; back online the
 // queue syncs by itself and the household is in the registry exactly once.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, newPage, screenshots } from '../helpers/browser.js';
+import path from 'node:path';
+import { launchBrowser, newPage, screenshots, SCREENSHOT_DIR } from '../helpers/browser.js';
 import { fillHousehold, householdsInArea, signIn, startFieldHub, syncAfter, type FieldHub } from './field-helpers.js';
 
 let f: FieldHub;
@@ -46,10 +47,10 @@ test('signs in online, works offline after a reload, queues a registration and s
 
   // the form's own labels follow the app's language
   await page.selectOption('.language-picker select', 'fr');
-  expect(await page.textContent('label[for="q-attributes-dwelling_wall"]')).toBe('Matériau principal des murs extérieurs *');
+  expect(await page.textContent('label[for="q-attributes-dwelling-wall"]')).toBe('Matériau principal des murs extérieurs *');
   expect(await page.textContent('[data-testid="save"]')).toBe('Enregistrer pour synchroniser');
   await page.selectOption('.language-picker select', 'en');
-  expect(await page.textContent('label[for="q-attributes-dwelling_wall"]')).toBe('Main material of the outer walls *');
+  expect(await page.textContent('label[for="q-attributes-dwelling-wall"]')).toBe('Main material of the outer walls *');
 
   await fillHousehold(page, { family: 'Offlineson' });
   // skip logic: no income at all means the income amount is not asked (and its answer goes)
@@ -65,6 +66,9 @@ test('signs in online, works offline after a reload, queues a registration and s
   await page.click('[data-testid="gps-capture"]');
   expect(await page.textContent('[data-testid="gps-value"]')).toContain('-1.2921');
   await screenshots(page, 'field-register');
+  // the part of the form with the skip logic, at a phone's size, for the documentation
+  await page.evaluate(() => document.querySelector('[data-testid="section-food_security"]')!.scrollIntoView({ block: 'center' }));
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'field-register-skip-logic-phone.png') });
   await page.click('[data-testid="save"]');
   await page.waitForSelector('[data-testid="saved"]');
   expect(await page.textContent('[data-testid="count-queued"]')).toBe('1');

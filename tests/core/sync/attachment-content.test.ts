@@ -39,7 +39,7 @@ describe('attachment content', () => {
     // not officers of another area, nor another field worker of it, nor roles without registry.read
     const missing = await content(hash, (await t.as(['registry_officer'], ['AM-R2'])).headers);
     expect(missing.status).toBe(404);
-    expect(await missing.text()).not.toContain(hash.slice(0, 0) + bytes.toString('base64').slice(0, 20));
+    expect(await missing.text()).not.toContain(bytes.toString('base64').slice(0, 20));
     expect((await content(hash, (await t.as(['field_worker'], ['AM-R2'])).headers)).status).toBe(404);
     expect((await content(hash, (await t.as(['policymaker'])).headers)).status).toBe(403);
 

@@ -137,7 +137,7 @@ export async function buildWorld(): Promise<World> {
 
   // an attachment named by a field worker's sync update, and a conflict: the officer changed the address meanwhile
   const attachment = await upload(t, workerR2, randomBytes(3000));
-  const officerChange = await expectOk(t.patch(`/api/v1/households/${household.id}`, { address: `${markers.address} (officer)` }, { headers: officerR2, ifMatch: household.version }));
+  await expectOk(t.patch(`/api/v1/households/${household.id}`, { address: `${markers.address} (officer)` }, { headers: officerR2, ifMatch: household.version }));
   await expectOk(t.post('/api/v1/sync/push', addressPush(household.id, household.version, `${markers.address} (device)`, [attachment]), { headers: workerR2 }));
   const [conflict] = await t.hub.db.query<{ id: string }>('select id from sync_conflict where household_id = $1', [household.id]);
   if (!conflict) throw new Error('fixture: the sync push made no conflict');
@@ -155,7 +155,6 @@ export async function buildWorld(): Promise<World> {
 
   const current = (await expectOk(t.get(`/api/v1/households/${household.id}`, { headers: admin }))).body;
   const head = (await expectOk(t.get(`/api/v1/persons/${headId}`, { headers: admin }))).body;
-  void officerChange;
   return {
     t,
     admin,

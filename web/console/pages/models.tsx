@@ -102,11 +102,11 @@ function Model({ api, t, id }: PageProps & { id: string }) {
             <Button onClick={() => run(() => api.put(`/api/v1/assessment-models/${id}/versions/${draft.version}`, { definition: parseJson(editing) }), t('ops.saved'))}
               disabled={action.busy || text === undefined || parseJson(editing) === undefined}>{t('ops.save')}</Button>
             <Button variant="secondary" onClick={() => run(() => api.post(`/api/v1/assessment-models/${id}/versions/${draft.version}/publish`), t('models.published_message'))}
-              disabled={action.busy || text !== undefined}>{t('models.publish')}</Button>
+              disabled={action.busy || text !== undefined} data-testid="model-publish">{t('models.publish')}</Button>
           </div>
         </section>
       ) : (
-        <Button onClick={() => run(() => api.post(`/api/v1/assessment-models/${id}/versions`, {}), t('models.draft_started'))} disabled={action.busy}>{t('models.new_draft')}</Button>
+        <Button onClick={() => run(() => api.post(`/api/v1/assessment-models/${id}/versions`, {}), t('models.draft_started'))} disabled={action.busy} data-testid="model-new-draft">{t('models.new_draft')}</Button>
       )}
       <h2>{t('models.versions')}</h2>
       {m.versions.filter((v: any) => v.status !== 'draft').map((v: any) => (

@@ -85,7 +85,7 @@ function Program({ api, t, id, session }: PageProps & { id: string }) {
   return (
     <>
       <p><a href={href('/programs')}>{t('programs.back')}</a></p>
-      <h1>{p.name} <code>{p.code}</code> <Badge kind={p.status === 'active' ? 'ok' : 'warn'}>{t(`programs.status.${p.status}`)}</Badge></h1>
+      <h1>{p.name} <code>{p.code}</code> <Badge kind={p.status === 'active' ? 'ok' : 'warn'}><span data-testid="program-status">{t(`programs.status.${p.status}`)}</span></Badge></h1>
       {p.description && <p>{p.description}</p>}
       <dl class="facts">
         <dt>{t('programs.eligible')}</dt><dd>{formatNumber(p.eligible_households)}</dd>
@@ -99,7 +99,7 @@ function Program({ api, t, id, session }: PageProps & { id: string }) {
       <ErrorNotice error={action.error} />
       {manage && (
         <div class="actions">
-          {p.status === 'draft' && <Button onClick={() => run(`/api/v1/programs/${id}/activate`, t('programs.activated'))} disabled={action.busy}>{t('programs.activate')}</Button>}
+          {p.status === 'draft' && <Button onClick={() => run(`/api/v1/programs/${id}/activate`, t('programs.activated'))} disabled={action.busy} data-testid="program-activate">{t('programs.activate')}</Button>}
           {p.status === 'active' && <Button variant="danger" onClick={() => run(`/api/v1/programs/${id}/close`, t('programs.closed'))} disabled={action.busy}>{t('programs.close')}</Button>}
         </div>
       )}

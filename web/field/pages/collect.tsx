@@ -68,35 +68,48 @@ function Collect({ loaded }: { loaded: Loaded }) {
     return { members: [{ relationship: 'SELF', person: {} }], ...(areas.length === 1 ? { area_code: areas[0].code } : {}) };
   };
   const [answers, setAnswers] = useState<Answers>(initial);
-  const [errors, setErrors] = useState<Map<string, string[]>>(() => (from?.result.errors ? byAnswerPath(from.result.errors, from.item) : new Map()));
-  const [message, setMessage] = useState<string>();
+  // the hub's refusal of a corrected registration shows until the first change; then the device's own checks,
+  // live once the worker has tried to save
+  const [hubErrors, setHubErrors] = useState(() => (from?.result.errors ? byAnswerPath(from.result.errors, from.item) : undefined));
+  const [tried, setTried] = useState(false);
+  const [message, setMessage] = useState<'fix' | 'unchanged'>();
+
+  /** The push item these answers make, or what is wrong with them (the hub's form checks, run here). */
+  const prepare = (current: Answers): { item?: PushItem; errors: Map<string, string[]>; unchanged?: boolean } => {
+    const clean = pruneUnasked(form.definition, current, lang);
+    const base = { client_id: newUuid(), captured_at: new Date().toISOString(), form: { id: form.form_id, version: form.version } };
+    if (household) {
+      const changes = changesOf(form.definition, household, clean);
+      if (!changes) return { errors: new Map(), unchanged: true };
+      const item: PushItem = { ...base, kind: 'update', household_id: household.id, base_version: household.version, changes };
+      const found = changeErrors((data, options) => validateWithDefinition(form.definition, data, { ...options, language: lang }), changes, 'body.items[0]', 'body.items[0].form');
+      return found.length ? { errors: byAnswerPath(found, item, household) } : { item, errors: new Map() };
+    }
+    const found = validateWithDefinition(form.definition, clean, { at: 'body.items[0].household', language: lang });
+    if (found.length) return { errors: byAnswerPath(found, { kind: 'new' }) };
+    return { item: { ...base, kind: 'new', household: clean as PushItem['household'] }, errors: new Map() };
+  };
+  const errors = hubErrors ?? (tried ? prepare(answers).errors : new Map<string, string[]>());
 
   const save = async () => {
     setMessage(undefined);
-    const clean = pruneUnasked(form.definition, answers, lang);
-    const capturedAt = new Date().toISOString();
-    let item: PushItem;
-    if (household) {
-      const changes = changesOf(form.definition, household, clean);
-      if (!changes) return setMessage(t('collect.nothing_changed'));
-      item = { client_id: newUuid(), captured_at: capturedAt, form: { id: form.form_id, version: form.version }, kind: 'update', household_id: household.id, base_version: household.version, changes };
-      const found = changeErrors((data, options) => validateWithDefinition(form.definition, data, { ...options, language: lang }), changes, 'body.items[0]', 'body.items[0].form');
-      if (found.length) return showErrors(byAnswerPath(found, item, household));
-    } else {
-      const found = validateWithDefinition(form.definition, clean, { at: 'body.items[0].household', language: lang });
-      if (found.length) return showErrors(byAnswerPath(found, { kind: 'new' }));
-      item = { client_id: newUuid(), captured_at: capturedAt, form: { id: form.form_id, version: form.version }, kind: 'new', household: clean as PushItem['household'] };
+    setTried(true);
+    setHubErrors(undefined);
+    const { item, errors: found, unchanged } = prepare(answers);
+    if (unchanged) return setMessage('unchanged');
+    if (!item) {
+      setMessage(found.size ? 'fix' : undefined);
+      requestAnimationFrame(() => (document.querySelector('[aria-invalid="true"], .field-invalid input, .field-error') as HTMLElement | null)?.focus?.());
+      return;
     }
-    await store.enqueue({ client_id: item.client_id, item, summary: summaryOf(clean, household), queued_at: capturedAt }, from);
+    await store.enqueue({ client_id: item.client_id, item, summary: summaryOf(pruneUnasked(form.definition, answers, lang), household), queued_at: item.captured_at }, from);
     update({ flash: 'home.saved' });
     changed();
     navigate('/');
   };
-
-  const showErrors = (found: Map<string, string[]>) => {
-    setErrors(found);
-    setMessage(t('collect.fix', { n: [...found.values()].reduce((n, m) => n + m.length, 0) }));
-    requestAnimationFrame(() => (document.querySelector('[aria-invalid="true"], .field-invalid input, .field-error') as HTMLElement | null)?.focus?.());
+  const edit = (next: Answers) => {
+    setAnswers(next);
+    setHubErrors(undefined);
   };
 
   return (
@@ -112,9 +125,12 @@ function Collect({ loaded }: { loaded: Loaded }) {
       )}
       <p class="meta">{form.title[lang] ?? Object.values(form.title)[0]} · {t('collect.version', { v: form.version })}{household && <> · {t('collect.base_version', { v: household.version })}</>}</p>
       {from && <Notice kind="info">{t('collect.correcting')}</Notice>}
-      {message && <div data-testid="collect-message"><Notice kind="error">{message}</Notice></div>}
+      {message === 'unchanged' && <div data-testid="collect-message"><Notice kind="info">{t('collect.nothing_changed')}</Notice></div>}
+      {message === 'fix' && errors.size > 0 && (
+        <div data-testid="collect-message"><Notice kind="error">{t('collect.fix', { n: [...errors.values()].reduce((n, m) => n + m.length, 0) })}</Notice></div>
+      )}
       <form onSubmit={(e) => (e.preventDefault(), void save())} noValidate>
-        <FormView definition={form.definition} answers={answers} onChange={setAnswers} language={lang} errors={errors} areas={loaded.areas} fixedMembers={household?.members.length ?? 0} />
+        <FormView definition={form.definition} answers={answers} onChange={edit} language={lang} errors={errors} areas={loaded.areas} fixedMembers={household?.members.length ?? 0} />
         <div class="actions sticky-actions">
           <Button type="submit" data-testid="save">{t('collect.save')}</Button>
           <Button variant="secondary" onClick={() => history.back()}>{t('collect.cancel')}</Button>

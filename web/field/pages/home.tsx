@@ -64,11 +64,11 @@ function SyncStatus({ state, queued }: { state: AppState; queued: number }) {
   else if (last.kind === 'done') message = t('sync.done', { pushed: last.pushed, pulled: last.pulled, accepted: last.counts.accepted, duplicate: last.counts.duplicate, conflict: last.counts.conflict, rejected: last.counts.rejected });
   else if (last.kind === 'offline') message = t('sync.offline_waiting', { n: queued });
   else if (last.kind === 'signin_needed') message = t('sync.signin_needed');
-  else message = t('sync.interrupted', { n: queued });
+  else message = `${t('sync.interrupted', { n: queued })} (${last.message})`;
   if (!message) return <p data-testid="sync-status" data-state={kind} data-syncs={state.syncs} class="visually-hidden" />;
   return (
     <div data-testid="sync-status" data-state={kind} data-syncs={state.syncs}>
-      <Notice kind={kind === 'interrupted' || kind === 'signin_needed' ? 'error' : kind === 'done' ? 'success' : 'info'}>{message}</Notice>
+      <Notice kind={kind === 'interrupted' || kind === 'signin_needed' ? 'error' : kind === 'done' && last?.kind === 'done' && last.counts.rejected + last.counts.conflict === 0 ? 'success' : 'info'}>{message}</Notice>
     </div>
   );
 }
