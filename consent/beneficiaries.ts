@@ -1,6 +1,7 @@
 // Beneficiary accounts: a user with the built-in role `beneficiary` (scope consent.self) linked to a person, whose
 // principal then carries `subject` = that person (core/auth/authenticate.ts). Officers create them; the person signs
-// in with the password (a one-time one when none is given). The portal's OTP sign-in is a later issue.
+// in with the password (a one-time one when none is given). The portal's one-time-code and national ID sign-ins give a
+// person-scoped token with the same role instead (core/portal/session.ts).
 import { auditEntries } from '../core/audit/entry.js';
 import { createUser } from '../core/auth/users.js';
 import { personStore } from '../core/registry/persons/store.js';

@@ -97,7 +97,8 @@ export function bullQueue(redisUrl: string, keyPrefix: string, log: Logger): Run
   // while Redis is down, runs are handed to this process's own queue: the run row (in the database, like an
   // outbox entry) is what counts, and its claim keeps a run that BullMQ also delivers later from running twice
   const local = memoryQueue(log);
-  const reachable = () => queueConnection.status === 'ready';
+  // still connecting (at start) is worth the wait; a connection lost and being retried is not
+  const reachable = () => !['close', 'reconnecting', 'end'].includes(queueConnection.status);
   return {
     engine: 'bullmq',
     async add(runId, delayMs = 0) {

@@ -1,5 +1,5 @@
 // The shapes of the sync protocol (openapi/hub/sync.yaml): what a field app pushes and what it gets back per item.
-import type { FieldError } from '../server/errors.js';
+import type { FieldError } from '../server/field-error.js';
 import type { HouseholdInput, MemberInput, PersonPatch } from '../registry/types.js';
 
 export interface HouseholdChanges {

@@ -1,7 +1,7 @@
 // An update's changes checked against its form version: only the answers given (validate.ts `partial`), a new member
 // in full. Pure module, no node imports: the hub's merge (merge.ts) and the field app run exactly these checks.
 import type { ValidateOptions } from '../forms/validate.js';
-import type { FieldError } from '../server/errors.js'; // type only
+import type { FieldError } from '../server/field-error.js'; // type only
 import type { UpdateChanges } from './types.js';
 
 /** Validates data against the item's form version (the hub's lookups, or the definition the device holds). */

@@ -53,6 +53,8 @@ test('signs in online, works offline after a reload, queues a registration and s
   expect(await page.textContent('label[for="q-attributes-dwelling-wall"]')).toBe('Main material of the outer walls *');
 
   await fillHousehold(page, { family: 'Offlineson' });
+  // once answered, the error goes (the checks run again on every change after a first save)
+  expect(await page.locator('[data-testid="error-attributes.dwelling_wall"]').count()).toBe(0);
   // skip logic: no income at all means the income amount is not asked (and its answer goes)
   await page.uncheck('[data-testid="q-attributes.income_sources"] input[value="farming"]');
   await page.check('[data-testid="q-attributes.income_sources"] input[value="none"]');

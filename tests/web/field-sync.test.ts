@@ -116,7 +116,12 @@ test('an expired session keeps collecting; syncing waits for a new sign-in and l
   }));
   await page.goto(`${f.t.url}/field/#/`);
   await page.reload();
-  await page.waitForSelector('[data-testid="session-expired"]');
+  await page.waitForSelector('[data-testid="session-expired"]', { timeout: 10_000 }).catch(async (e) => {
+    throw new Error(`${e.message}\n${await page.textContent('body')}\n${JSON.stringify(await page.evaluate(() => new Promise((resolve) => {
+      const open = indexedDB.open('srhub-field');
+      open.onsuccess = () => { const g = open.result.transaction('meta').objectStore('meta').get('session'); g.onsuccess = () => resolve({ expiresAt: g.result?.expiresAt, now: Date.now() }); };
+    })))}`);
+  });
   expect(await page.isDisabled('[data-testid="sync"]')).toBe(true);
   await register('Expiredson');
   expect(await page.textContent('[data-testid="count-queued"]')).toBe('1');

@@ -1,6 +1,6 @@
-// "Sign in with National ID" in Chromium: the portal's button appears when the hub offers the sign-in, sends the
-// browser to the national ID simulator's provider with PKCE (S256), and on the way back checks the state and signs
-// the person in; a return whose state the portal did not make is refused.
+// The portal's delivery (one small gzipped bundle), and "Sign in with National ID" in Chromium: the button appears
+// when the hub offers the sign-in, sends the browser to the national ID simulator's provider with PKCE (S256), and on
+// the way back checks the state and signs the person in; a return whose state the portal did not make is refused.
 import type { Browser } from 'playwright-core';
 import { DEMO_OIDC_OTP } from '../../connectors/national-id/oidc-provider.js';
 import { nationalIdSimulator } from '../../connectors/national-id/simulator.js';
@@ -29,6 +29,19 @@ afterAll(async () => {
   await browser?.close();
   await sim?.stop();
   await t?.stop();
+});
+
+test('the portal is one small script and one style sheet, sent gzipped to browsers that take it', async () => {
+  const script = await fetch(`${t.url}/web/portal.js`, { headers: { 'accept-encoding': 'gzip' } });
+  expect(script.headers.get('content-encoding')).toBe('gzip');
+  expect(script.headers.get('vary')).toBe('Accept-Encoding');
+  // a budget for cheap phones on slow networks: the whole app, form validator included, under 40 kB on the wire
+  expect(Number(script.headers.get('content-length'))).toBeLessThan(40_000);
+  expect((await script.text()).length).toBeGreaterThan(40_000); // (fetch inflates it)
+  const again = await fetch(`${t.url}/web/portal.js`, { headers: { 'accept-encoding': 'gzip', 'if-none-match': script.headers.get('etag')! } });
+  expect(again.status).toBe(304);
+  const plain = await fetch(`${t.url}/web/portal.css`, { headers: { 'accept-encoding': 'identity' } });
+  expect(plain.headers.get('content-encoding')).toBeNull();
 });
 
 test('the button is hidden while the hub does not offer the national ID sign-in', async () => {

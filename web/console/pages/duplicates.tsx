@@ -90,6 +90,8 @@ function ScoreParts({ reasons, weights, score, t }: { reasons: string[]; weights
     return { reason, field, level, points };
   });
   const sum = parts.reduce((s, p) => s + (p.points ?? 0), 0);
+  // the parts are rounded to hundredths: a difference beyond that means the settings changed since the pair was scored
+  const rescored = Math.abs(sum - score) > 0.05;
   return (
     <div class="table-wrap">
       <table data-testid="score-parts">
@@ -100,7 +102,7 @@ function ScoreParts({ reasons, weights, score, t }: { reasons: string[]; weights
             <tr><td>{p.field}</td><td>{p.level}</td><td class="num">{p.points === undefined ? '—' : `${p.points > 0 ? '+' : ''}${formatNumber(p.points, { maximumFractionDigits: 1 })}`}</td></tr>
           ))}
         </tbody>
-        <tfoot><tr><th scope="row" colSpan={2}>{t('dup.total')}</th><td class="num">{formatNumber(sum, { maximumFractionDigits: 1 })}{Math.abs(sum - score) > 0.05 ? ` (${t('dup.rescored')})` : ''}</td></tr></tfoot>
+        <tfoot><tr><th scope="row" colSpan={2}>{t('dup.total')}</th><td class="num">{rescored ? `${formatNumber(sum, { maximumFractionDigits: 1 })} (${t('dup.rescored')})` : formatNumber(score, { maximumFractionDigits: 1 })}</td></tr></tfoot>
       </table>
     </div>
   );

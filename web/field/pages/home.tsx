@@ -85,7 +85,7 @@ function ResultItem({ r, forms, households }: { r: RecordedResult; forms: Stored
   };
   return (
     <li class="item" data-testid="result-item" data-client-id={r.client_id} data-status={status}>
-      <strong>{r.summary}</strong> <span class={`badge badge-${status}`}>{t(`status.${status}`)}</span>
+      <strong>{r.summary}</strong> <span class="badge badge-kind">{t(r.item.kind === 'new' ? 'kind.new' : 'kind.update')}</span> <span class={`badge badge-${status}`}>{t(`status.${status}`)}</span>
       {status === 'duplicate' && r.result.first_status && <span class="meta"> ({t('status.first', { status: t(`status.${r.result.first_status}`) })})</span>}
       <div class="meta">{t('results.answered', { at: formatDateTime(r.answered_at) })}{r.case_status && <> · {t('results.case', { status: r.case_status })}</>}</div>
       {(status === 'accepted' || r.result.first_status === 'accepted') && r.item.kind === 'new' && <p class="meta">{t(r.case_status === 'registered' ? 'results.registered' : 'results.accepted_new')}</p>}
