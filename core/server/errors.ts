@@ -98,6 +98,7 @@ export function problemHandler(err: unknown, req: Request, res: Response, _next:
   const known = err instanceof HubError ? err : (fromExpressError(err) ?? fromDbError(err));
   const e = known ?? new HubError(500, 'internal', 'Something went wrong on our side; it has been logged.');
   if (!known) req.log?.error({ err: { message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'unhandled');
+  else if (!(err instanceof HubError) && e.status === 503) req.log?.warn({ err: (err as Error)?.message }, 'database unavailable');
   if (res.headersSent) {
     res.destroy();
     return;

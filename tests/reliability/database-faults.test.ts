@@ -118,6 +118,7 @@ describe('database and cache faults under load (private PostgreSQL and Redis)', 
     expect(new Set(byHousehold).size).toBe(byHousehold.length);
     allWrites = [...during, after];
     figures.writes += allWrites.length;
+    figures.checked += allWrites.length; // each announced
     alive();
   }, 240_000);
 

@@ -102,6 +102,17 @@ test('updates a downloaded household: only the changed answer is sent, against t
   expect(after.version).toBe(first.version + 1);
 }, 60_000);
 
+/** The kept session's expiry as the app stored it in IndexedDB, against the browser's clock. */
+function storedSessionExpiry(p: Page): Promise<unknown> {
+  return p.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('srhub-field');
+    open.onsuccess = () => {
+      const get = open.result.transaction('meta').objectStore('meta').get('session');
+      get.onsuccess = () => (open.result.close(), resolve({ expiresAt: get.result?.expiresAt, now: Date.now() }));
+    };
+  }));
+}
+
 test('an expired session keeps collecting; syncing waits for a new sign-in and loses nothing', async () => {
   await page.evaluate(() => new Promise<void>((resolve, reject) => {
     const open = indexedDB.open('srhub-field');
@@ -116,11 +127,9 @@ test('an expired session keeps collecting; syncing waits for a new sign-in and l
   }));
   await page.goto(`${f.t.url}/field/#/`);
   await page.reload();
-  await page.waitForSelector('[data-testid="session-expired"]', { timeout: 10_000 }).catch(async (e) => {
-    throw new Error(`${e.message}\n${await page.textContent('body')}\n${JSON.stringify(await page.evaluate(() => new Promise((resolve) => {
-      const open = indexedDB.open('srhub-field');
-      open.onsuccess = () => { const g = open.result.transaction('meta').objectStore('meta').get('session'); g.onsuccess = () => resolve({ expiresAt: g.result?.expiresAt, now: Date.now() }); };
-    })))}`);
+  await page.waitForSelector('[data-testid="session-expired"]', { timeout: 15_000 }).catch(async (e: Error) => {
+    // say what the app had stored, should the banner not show
+    throw new Error(`${e.message}\nstored session: ${JSON.stringify(await storedSessionExpiry(page))}\npage: ${await page.textContent('body')}`);
   });
   expect(await page.isDisabled('[data-testid="sync"]')).toBe(true);
   await register('Expiredson');

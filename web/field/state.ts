@@ -40,9 +40,12 @@ export const changed = () => update({ revision: state.revision + 1 });
 
 export function useAppState(): AppState {
   const [, setTick] = useState(0);
+  const rendered = state;
   useEffect(() => {
     const listener = () => setTick((n) => n + 1);
     listeners.add(listener);
+    // effects run after paint: a change made in between (the session read at start) would otherwise be missed
+    if (state !== rendered) listener();
     return () => void listeners.delete(listener);
   }, []);
   return state;

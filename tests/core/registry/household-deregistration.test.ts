@@ -2,10 +2,10 @@
 // list), its history and audit entries, household.deregistered emitted once (ids and the code only), and a
 // deregistered household taking no more changes (409 household.deregistered) while its members stay.
 import { aHousehold, aPerson } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 
-describe.each(dbEngines())('household deregistration on %s', (db) => {
+describe.each(apiEngines())('household deregistration on %s', (db) => {
   let t: TestHub;
   let officer: Record<string, string>; // registry_officer limited to AM-R1
   let elsewhere: Record<string, string>; // registry_officer limited to AM-R2

@@ -1,10 +1,10 @@
 // Recording a person's death: PATCH death_date (set, corrected, cleared), the rules (not in the future, not before
 // birth, never at registration), the history, and the outbox events (person.deceased once, with no date or name).
 import { aHousehold, aPerson, createAreas } from '../../helpers/registry-data.js';
-import { dbEngines } from '../../helpers/services.js';
+import { apiEngines } from '../../helpers/services.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 
-describe.each(dbEngines())('a person\'s death on %s', (db) => {
+describe.each(apiEngines())('a person\'s death on %s', (db) => {
   let t: TestHub;
   beforeAll(async () => {
     t = await startTestHub({ db });

@@ -80,8 +80,10 @@ function ReviewCase({ api, t, id }: PageProps & { id: string }) {
   const c = detail.data;
 
   const approve = async () => {
-    const ifMatch = c.reasons.includes('conflict') ? await recordVersion() : undefined;
-    const done = await action.run(() => api.post(`/api/v1/reviews/${id}/approve`, comment ? { comment } : {}, { purpose: PURPOSE, ifMatch }), t('reviews.approved'));
+    const done = await action.run(async () => {
+      const ifMatch = c.reasons.includes('conflict') ? await recordVersion() : undefined;
+      return api.post(`/api/v1/reviews/${id}/approve`, comment ? { comment } : {}, { purpose: PURPOSE, ifMatch });
+    }, t('reviews.approved'));
     if (done) detail.reload();
   };
   // a change held for a conflict is approved against the version of the record the officer sees now
