@@ -6,8 +6,8 @@ import './console.css';
 import { createApi } from '../shared/api.js';
 import { LANGUAGES, setLanguage, useLanguage, type Language } from '../shared/i18n.js';
 import { href, useRoute } from '../shared/router.js';
-import { passwordSignIn, sessionFromToken, sessionStore, type Session } from '../shared/session.js';
-import { Button, Field, Notice } from '../shared/ui.js';
+import { passwordSignIn, sessionFromToken, sessionStore, tokenClaims, type Session } from '../shared/session.js';
+import { Button, ErrorNotice, Field, Notice } from '../shared/ui.js';
 import { hasScope } from './context.js';
 import { t } from './i18n/index.js';
 import { ROUTES } from './routes.js';
@@ -69,20 +69,31 @@ function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // a one-time password (a new account, a reset) must be replaced before anything else works
+  const [changeToken, setChangeToken] = useState<string>();
   const submit = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
     try {
-      const session = sessionFromToken(await passwordSignIn(username, password), username);
-      if (session.scopes.length === 0 && session.roles.length > 0) setError(t('signin.change_password'));
-      else onSignedIn(session);
+      const answer = await passwordSignIn(username, password);
+      if (tokenClaims(answer.access_token).pwd_change) setChangeToken(answer.access_token);
+      else onSignedIn(sessionFromToken(answer, username));
     } catch (e) {
       setError((e as Error).message);
     } finally {
       setBusy(false);
     }
   };
+  if (changeToken) {
+    return (
+      <ChangePassword
+        token={changeToken}
+        currentPassword={password}
+        onChanged={async (newPassword) => onSignedIn(sessionFromToken(await passwordSignIn(username, newPassword), username))}
+      />
+    );
+  }
   return (
     <main class="signin">
       <h1>{t('app.name')}</h1>
@@ -97,6 +108,45 @@ function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
         </Field>
         <Button type="submit" disabled={busy}>{busy ? t('signin.busy') : t('signin.submit')}</Button>
         <LanguagePicker />
+      </form>
+    </main>
+  );
+}
+
+/** Replaces a one-time password (POST /api/v1/me/password with the restricted token), then signs in with the new one. */
+function ChangePassword({ token, currentPassword, onChanged }: { token: string; currentPassword: string; onChanged: (newPassword: string) => Promise<void> }) {
+  const [next, setNext] = useState('');
+  const [again, setAgain] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (next !== again) return setError(new Error(t('password.mismatch')));
+    setBusy(true);
+    setError(undefined);
+    try {
+      await createApi(() => token).post('/api/v1/me/password', { current_password: currentPassword, new_password: next });
+      await onChanged(next);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main class="signin">
+      <h1>{t('app.name')}</h1>
+      <form onSubmit={submit} aria-labelledby="password-title">
+        <h2 id="password-title">{t('password.title')}</h2>
+        <Notice>{t('password.explain')}</Notice>
+        <ErrorNotice error={error} />
+        <Field id="new-password" label={t('password.new')}>
+          <input id="new-password" type="password" autocomplete="new-password" required value={next} onInput={(e) => setNext((e.target as HTMLInputElement).value)} />
+        </Field>
+        <Field id="new-password-again" label={t('password.again')}>
+          <input id="new-password-again" type="password" autocomplete="new-password" required value={again} onInput={(e) => setAgain((e.target as HTMLInputElement).value)} />
+        </Field>
+        <Button type="submit" disabled={busy}>{t('password.submit')}</Button>
       </form>
     </main>
   );
