@@ -140,7 +140,7 @@ describe('permissions by role and operation', () => {
       expected.push(`${operationId}: ${allowed ? 'allowed' : 'denied'}`);
     }
     expect(outcomes).toEqual(expected);
-  });
+  }, 180_000); // the administrator really runs every operation (~290 calls): over a minute on a loaded machine
 
   it('denies every protected operation to a caller without a token', async () => {
     for (const [operationId, call] of Object.entries(CALLS)) {
