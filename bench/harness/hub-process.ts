@@ -2,7 +2,7 @@
 // generator in the harness never shares its event loop, and its memory is sampled from the outside (/proc).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../core/net/free-port.js';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -25,17 +25,6 @@ export function cpuSecondsOf(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** VmRSS and VmHWM (peak) of a process in MiB, from /proc (Linux); ps elsewhere (no peak there). */

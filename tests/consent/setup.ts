@@ -1,13 +1,13 @@
 // A hub with authentication on, reachable at its public URL (the status list URIs in tokens point there), an area,
 // agreements published through the API and API clients with access tokens.
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { issueAccessToken } from '../../core/auth/tokens.js';
 import { systemContext, type Ctx } from '../../core/server/context.js';
 import type { Principal } from '../../core/server/principal.js';
 import { aHousehold } from '../helpers/registry-data.js';
 import type { DbEngineName, CacheEngineName } from '../helpers/services.js';
 import { startTestHub, type TestHub } from '../helpers/test-hub.js';
+import { freePort } from '../../core/net/free-port.js';
 
 export interface ConsentHub {
   t: TestHub;
@@ -24,17 +24,6 @@ export interface ConsentHub {
   /** A service context acting as this principal (for decideDisclosure in-process). */
   ctxAs(principal: Partial<Principal> & { id: string }, purpose?: string): Ctx;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startConsentHub(options: { db?: DbEngineName; cache?: CacheEngineName } = {}): Promise<ConsentHub> {
