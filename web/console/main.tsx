@@ -4,10 +4,10 @@ import { useMemo, useState } from 'preact/hooks';
 import '../shared/base.css';
 import './console.css';
 import { createApi } from '../shared/api.js';
-import { LANGUAGES, setLanguage, useLanguage, type Language } from '../shared/i18n.js';
+import { useLanguage } from '../shared/i18n.js';
 import { href, useRoute } from '../shared/router.js';
 import { passwordSignIn, sessionFromToken, sessionStore, tokenClaims, type Session } from '../shared/session.js';
-import { Button, ErrorNotice, Field, Notice } from '../shared/ui.js';
+import { Button, ErrorNotice, Field, LanguagePicker, Notice } from '../shared/ui.js';
 import { hasScope } from './context.js';
 import { t } from './i18n/index.js';
 import { ROUTES } from './routes.js';
@@ -36,7 +36,7 @@ function Shell({ session, api, onSignOut }: { session: Session; api: ReturnType<
       <a class="skip-link" href="#content" onClick={(e) => (e.preventDefault(), document.getElementById('content')?.focus())}>{t('skip')}</a>
       <header class="app-header">
         <a class="brand" href={href('/')}>{t('app.name')}</a>
-        <LanguagePicker />
+        <LanguagePicker label={t('header.language')} />
         <span data-testid="signed-in-user">{session.username}</span>
         <button type="button" class="linklike" onClick={onSignOut}>{t('header.signout')}</button>
       </header>
@@ -52,17 +52,6 @@ function Shell({ session, api, onSignOut }: { session: Session; api: ReturnType<
   );
 }
 
-export function LanguagePicker() {
-  const language = useLanguage();
-  return (
-    <label class="language-picker">
-      <span class="visually-hidden">{t('header.language')}</span>
-      <select value={language} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value as Language)}>
-        {Object.entries(LANGUAGES).map(([code, name]) => <option value={code}>{name}</option>)}
-      </select>
-    </label>
-  );
-}
 
 function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
   const [username, setUsername] = useState('');
@@ -107,7 +96,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
           <input id="password" name="password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
         </Field>
         <Button type="submit" disabled={busy}>{busy ? t('signin.busy') : t('signin.submit')}</Button>
-        <LanguagePicker />
+        <LanguagePicker label={t('header.language')} />
       </form>
     </main>
   );

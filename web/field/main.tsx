@@ -3,9 +3,9 @@
 import { render, type ComponentChildren } from 'preact';
 import '../shared/base.css';
 import './field.css';
-import { LANGUAGES, formatDateTime, setLanguage, useLanguage, type Language } from '../shared/i18n.js';
+import { formatDateTime, useLanguage } from '../shared/i18n.js';
 import { href, navigate, useRoute } from '../shared/router.js';
-import { Button, Loading, Notice } from '../shared/ui.js';
+import { Button, LanguagePicker, Loading, Notice } from '../shared/ui.js';
 import { t } from './i18n/index.js';
 import { EditHousehold, RegisterHousehold } from './pages/collect.js';
 import { HomePage } from './pages/home.js';
@@ -44,7 +44,7 @@ function Frame(props: { children: ComponentChildren }) {
         <span class={`badge ${state.online ? 'badge-online' : 'badge-offline'}`} data-testid="network" data-online={String(state.online)}>
           {state.online ? t('network.online') : t('network.offline')}
         </span>
-        <LanguagePicker />
+        <LanguagePicker label={t('header.language')} />
         {session && <span data-testid="signed-in-user">{session.username}</span>}
         {session && <button type="button" class="linklike" onClick={() => void signOut()} data-testid="sign-out">{t('header.signout')}</button>}
       </header>
@@ -71,17 +71,6 @@ function Frame(props: { children: ComponentChildren }) {
   );
 }
 
-function LanguagePicker() {
-  const language = useLanguage();
-  return (
-    <label class="language-picker">
-      <span class="visually-hidden">{t('header.language')}</span>
-      <select value={language} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value as Language)}>
-        {Object.entries(LANGUAGES).map(([code, name]) => <option value={code}>{name}</option>)}
-      </select>
-    </label>
-  );
-}
 
 async function registerWorker(): Promise<void> {
   if (!('serviceWorker' in navigator)) return;

@@ -6,9 +6,9 @@ import '../shared/base.css';
 import './portal.css';
 import { createApi } from '../shared/api.js';
 import type { PageProps } from './context.js';
-import { LANGUAGES, setLanguage, useLanguage, type Language } from '../shared/i18n.js';
+import { useLanguage } from '../shared/i18n.js';
 import { href, navigate, useRoute } from '../shared/router.js';
-import { Loading, Notice } from '../shared/ui.js';
+import { LanguagePicker, Loading, Notice } from '../shared/ui.js';
 import { t } from './i18n/index.js';
 import { completeOidc, OidcReturnError } from './oidc.js';
 import { AccessLogPage } from './pages/access-log.js';
@@ -71,7 +71,7 @@ function App() {
       <a class="skip-link" href="#content" onClick={(e) => (e.preventDefault(), document.getElementById('content')?.focus())}>{t('skip')}</a>
       <header class="app-header portal-header">
         <a class="brand" href={href('/')}>{t('app.name')}</a>
-        <LanguagePicker />
+        <LanguagePicker label={t('header.language')} />
         {session && <button type="button" class="linklike" data-testid="sign-out" onClick={signOut}>{t('header.signout')}</button>}
       </header>
       {session?.kind === 'person' && (
@@ -92,17 +92,6 @@ function App() {
   );
 }
 
-function LanguagePicker() {
-  const language = useLanguage();
-  return (
-    <label class="language-picker">
-      <span class="visually-hidden">{t('header.language')}</span>
-      <select data-testid="language" value={language} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value as Language)}>
-        {Object.entries(LANGUAGES).map(([code, name]) => <option value={code} lang={code}>{name}</option>)}
-      </select>
-    </label>
-  );
-}
 
 const root = document.getElementById('app')!;
 // the server's "Loading…" placeholder: preact would keep it above the app

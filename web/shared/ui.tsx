@@ -2,6 +2,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
+import { LANGUAGES, setLanguage, useLanguage, type Language } from './i18n.js';
 
 export function Field(props: { label: string; hint?: string; error?: string; children: ComponentChildren; id: string }) {
   return (
@@ -84,4 +85,17 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): AsyncState
   }, [...deps, generation]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   return { ...state, reload };
+}
+
+/** The language menu of every app's header; `label` is read by screen readers only. */
+export function LanguagePicker(props: { label: string }) {
+  const language = useLanguage();
+  return (
+    <label class="language-picker">
+      <span class="visually-hidden">{props.label}</span>
+      <select data-testid="language" value={language} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value as Language)}>
+        {Object.entries(LANGUAGES).map(([code, name]) => <option value={code}>{name}</option>)}
+      </select>
+    </label>
+  );
 }
