@@ -41,7 +41,7 @@ describe.each(apiEngines())('inclusive registration and duplicates on %s', (db) 
     });
     // the same checks as anyone, and registered like anyone
     expect(c).toMatchObject({ status: 'registered', by_proxy: true, assisted: true, reasons: [] });
-    expect(c.checks.map((r: { check: string; outcome: string }) => `${r.check}:${r.outcome}`)).toEqual(['form-validation:skipped', 'duplicates:passed']);
+    expect(c.checks.map((r: { check: string; outcome: string }) => `${r.check}:${r.outcome}`)).toEqual(['form-validation:skipped', 'duplicates:passed', 'self-registration:skipped']);
     expect(c.data.proxy).toMatchObject({ name: 'Grace Wanjiru', relationship: 'neighbour' });
     expect(c.data.witness).toMatchObject({ name: 'Peter Otieno' });
 
