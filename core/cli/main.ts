@@ -28,6 +28,7 @@ import { runBatchDedup } from '../dedup/batch.js';
 import { importPopulationFile } from '../reports/population.js';
 import { startDemoConnectors } from '../../connectors/framework/demo.js';
 import { ensureDemoAgreements } from '../verification/demo-agreements.js';
+import { ensureDemoProgram } from '../assessment/demo.js';
 
 const USAGE = `Usage: srhub <command> [options]
 
@@ -132,6 +133,9 @@ async function serve(args: string[]): Promise<number> {
     if (boundaries) hub.log.info(boundaries, 'demo area boundaries imported');
     // the agreements the demo connectors rely on (identity checks, notifications, enrolment)
     await ensureDemoAgreements(ctx);
+    // a model and an active program: eligibility on the dashboard, something to simulate in the console
+    const program = await ensureDemoProgram(ctx);
+    if (program.program) hub.log.info(program, 'demo assessment model and program created');
     await startDemoConnectors(hub.connectors, hub.log);
   }
   const admin = await ensureAdministrator(hub.db);
