@@ -54,13 +54,14 @@ export async function submitOnlineRegistration(ctx: Ctx, input: { household: Hou
 
 export const SELF_REGISTRATION_CHECK = 'self-registration';
 
-/** Online registrations go to an officer's review once the other checks passed. */
+/** Registrations people send themselves through a portal go to an officer's review once the other checks passed. */
 export const selfRegistrationCheck: RegistrationCheck = {
   name: SELF_REGISTRATION_CHECK,
   // after the form, duplicates and the connectors' checks (ID verification, geocoding): the reviewer sees their results
   order: 1000,
   async run(_ctx, subject): Promise<CheckResult> {
-    if (subject.channel !== 'online') return { check: SELF_REGISTRATION_CHECK, outcome: 'skipped', reason: 'not_online' };
+    // keyed on the source, not the channel: staff also submit with channel `online` (a web form they fill for someone)
+    if (subject.source !== PORTAL_SOURCE) return { check: SELF_REGISTRATION_CHECK, outcome: 'skipped', reason: 'not_self_registered' };
     return { check: SELF_REGISTRATION_CHECK, outcome: 'needs_review', reason: 'self_registered' };
   },
 };

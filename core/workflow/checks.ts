@@ -11,6 +11,8 @@ export interface CheckSubject {
   /** The form the submission names, if any (the form-validation check validates against exactly this version). */
   form?: { id: string; version: number };
   channel?: string;
+  /** Where it comes from when not the caller ('beneficiary_portal', 'civil_registry', ...). */
+  source?: string;
 }
 
 export type CheckOutcome = 'passed' | 'failed' | 'needs_review' | 'skipped';

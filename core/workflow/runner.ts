@@ -65,6 +65,7 @@ async function checkRegistration(deps: RunnerDeps, ctx: Ctx, row: CaseRow): Prom
     caseId: row.id,
     household: data.household,
     channel: row.channel,
+    source: row.source ?? undefined,
     ...(row.form_id ? { form: { id: row.form_id, version: row.form_version! } } : {}),
   };
   const outcome = await runChecks(ctx, deps.checks.list(), subject, deps.checkTimeoutMs());

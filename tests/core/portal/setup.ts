@@ -42,7 +42,7 @@ export async function startPortalHub(env: Record<string, string> = {}): Promise<
     async clearMessages() {
       await fetch(`${sim.url}/messages`, { method: 'DELETE' });
     },
-    async codeSentTo(phone, waitMs = 10_000) {
+    async codeSentTo(phone, waitMs = 30_000) {
       const until = Date.now() + waitMs;
       while (Date.now() < until) {
         await t.hub.deliveries.drain();
