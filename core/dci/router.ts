@@ -4,7 +4,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Authenticator } from '../auth/authenticate.js';
 import { authorize } from '../server/authorize.js';
-import { BodyRejected, checkJsonBody } from '../server/body-checks.js';
+import { BodyRejected, checkJsonBody, unstorableText } from '../server/body-checks.js';
 import { requestContext } from '../server/context.js';
 import { isDatabaseUnavailable } from '../db/db.js';
 import { databaseUnavailable, HubError } from '../server/errors.js';
@@ -49,6 +49,8 @@ export function dciRouter(deps: DciRouterDeps): express.Router {
       res.locals.route = operation.path;
       const principal = await authorize(deps, operation, req.headers);
       if (!req.is(['application/json', 'application/*+json'])) throw new HubError(415, 'request.unsupported_media_type', 'Send the message as application/json.');
+      const unstorable = unstorableText(req.body, 'body');
+      if (unstorable.length) throw new DciError(400, 'err.request.bad', `The message is not valid: ${unstorable.map((e) => `${e.field.replace(/^body\./, '')} ${e.message}`).join('; ')}.`);
       // on a copy: validation fills in defaults, and the signature covers the message exactly as it was sent
       const validation = api.validateRequest({ method: req.method, path: req.path, headers: req.headers, query: req.query as Record<string, unknown>, body: structuredClone(req.body) }, operation);
       // a wrong header.action is answered with the standard's rjct.action.invalid by the header checks

@@ -11,7 +11,7 @@ import type { KeyStore } from '../keys/key-store.js';
 import type { Secrets } from '../keys/secrets.js';
 import type { Logger } from '../log.js';
 import { authorize } from './authorize.js';
-import { checkJsonBody, checkUtf8Body } from './body-checks.js';
+import { checkJsonBody, checkUtf8Body, unstorableText } from './body-checks.js';
 import { requestContext } from './context.js';
 import { HubError, invalid, problemHandler } from './errors.js';
 import type { ApiRequest, Handlers } from './handlers.js';
@@ -95,6 +95,8 @@ export function createApp(deps: AppDeps): express.Express {
       res.locals.route = operation.path;
       const principal = await authorize(deps, operation, req.headers);
       requireJsonBody(req, operation);
+      const unstorable = [...unstorableText(params, 'path'), ...unstorableText(req.query, 'query'), ...unstorableText(req.body, 'body')];
+      if (unstorable.length) throw invalid(unstorable);
       const validation = api.validateRequest(
         { method: req.method, path: req.path, headers: req.headers, query: req.query as Record<string, unknown>, body: req.body },
         operation,

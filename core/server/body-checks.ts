@@ -4,6 +4,7 @@
 // validators, structuredClone, the rule and expression walkers; 100,000 levels overflowed the DCI router's stack).
 import type { IncomingMessage } from 'node:http';
 import { isUtf8 } from 'node:buffer';
+import type { FieldError } from './field-error.js';
 
 export const MAX_JSON_DEPTH = 64;
 
@@ -48,4 +49,24 @@ export function jsonDepth(body: Buffer): number {
     } else if (c === 0x5d || c === 0x7d) depth -= 1;
   }
   return deepest;
+}
+
+// NUL and unpaired UTF-16 surrogates are valid in JSON ("\u0000", "\ud800") but PostgreSQL cannot store them in
+// text or jsonb; refused here, once for every operation, rather than failing as a 500 deep in a store.
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Every string (and object key) in `value` that PostgreSQL could not store, named by its path (body.a[0].b). */
+export function unstorableText(value: unknown, path: string, found: FieldError[] = [], depth = 0): FieldError[] {
+  if (found.length >= 10 || depth > MAX_JSON_DEPTH) return found;
+  if (typeof value === 'string') {
+    if (UNSTORABLE.test(value)) found.push({ field: path, message: 'must not contain NUL characters or unpaired surrogates' });
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => unstorableText(item, `${path}[${i}]`, found, depth + 1));
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (UNSTORABLE.test(key)) found.push({ field: `${path}.${key.replace(/[^\x20-\x7e]/g, '?')}`, message: 'the key must not contain NUL characters or unpaired surrogates' });
+      unstorableText(item, `${path}.${key}`, found, depth + 1);
+    }
+  }
+  return found;
 }

@@ -30,6 +30,28 @@ describe('hostile bodies and requests', () => {
     expect((await t.post('/api/v1/admin-areas', { code: 'Q1', name: 'ÿ' }, { headers })).status).toBe(201);
   });
 
+  it('refuses NUL characters and unpaired surrogates anywhere (PostgreSQL cannot store them) with 400 naming the field', async () => {
+    const user = (await t.post('/api/v1/users', { username: 'nul-check', roles: ['auditor'] }, { headers })).body;
+    const cases: [string, string, string | undefined, string][] = [
+      ['PATCH', `/api/v1/users/${user.id}`, '{"display_name":"a\\u0000b"}', 'body.display_name'],
+      ['POST', '/api/v1/admin-areas', '{"code":"Q2","name":"\\udfff\\ud800"}', 'body.name'],
+      ['GET', '/api/v1/users?role=%00', undefined, 'query.role'],
+      ['POST', '/api/v1/admin-areas', '{"code":"Q3","name":"x","\\u0000":1}', 'body.?'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const res = await fetch(t.url + path, { method, headers: { ...headers, ...(body ? { 'content-type': 'application/json', ...(method === 'PATCH' ? { 'if-match': '"1"' } : {}) } : {}) }, body });
+      expect({ path, status: res.status }).toEqual({ path, status: 400 });
+      expect((await res.json()).errors).toContainEqual(expect.objectContaining({ field }));
+    }
+    expect((await t.get(`/api/v1/users/${user.id}`, { headers })).body.display_name ?? '').not.toContain('\u0000');
+    expect((await t.get('/api/v1/admin-areas', { headers })).body.items.map((a: { code: string }) => a.code)).not.toContain('Q2');
+    const dci = await raw('POST', '/registry/sync/search', '{"header":{"sender_id":"a\\u0000"},"message":{}}');
+    expect(dci.status).toBe(400);
+    expect(dci.body.message).toMatchObject({ ack_status: 'ERR', error: { code: 'err.request.bad', message: expect.stringContaining('header.sender_id must not contain NUL') } });
+    // a surrogate pair (an emoji) is text like any other
+    expect((await t.post('/api/v1/admin-areas', { code: 'Q4', name: 'Zone \ud83c\udf33' }, { headers })).status).toBe(201);
+  });
+
   it('refuses a form body that is not UTF-8, as an RFC 6749 error on the token endpoint', async () => {
     const res = await raw('POST', '/oauth2/token', Buffer.concat([Buffer.from('grant_type=password&username='), Buffer.from([0xff, 0xfe]), Buffer.from('&password=x')]), 'application/x-www-form-urlencoded', {});
     expect(res.status).toBe(400);
