@@ -2,7 +2,7 @@
 // (initdb in WASM takes seconds; opening a copy takes a fraction of that).
 // global-setup.ts builds it (with `srhub migrate`) and names its folder in SRHUB_TEST_PGLITE_TEMPLATE.
 import { execFile } from 'node:child_process';
-import { cp } from 'node:fs/promises';
+import { cp, mkdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -16,6 +16,8 @@ export async function copyPgliteTemplate(target: string): Promise<void> {
 /** Copies a PGlite data folder's contents to `target` (made if missing, as fs.cp does). */
 export async function copyDataFolder(source: string, target: string): Promise<void> {
   // ~1,300 small files: the system's cp copies them in ~0.1 s, node's fs.cp spends 1-2 s of CPU on them
-  if (process.platform !== 'win32') await run('cp', ['-R', `${source}/.`, target]);
-  else await cp(source, target, { recursive: true });
+  if (process.platform !== 'win32') {
+    await mkdir(target, { recursive: true }); // cp -R src/. dest wants dest's parent to exist
+    await run('cp', ['-R', `${source}/.`, target]);
+  } else await cp(source, target, { recursive: true });
 }
