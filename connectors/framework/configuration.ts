@@ -116,7 +116,7 @@ export async function putConfiguration(
 
   const schedules = { ...(current?.schedules ?? {}), ...(input.schedules ?? {}) };
   for (const [job, cron] of Object.entries(input.schedules ?? {})) {
-    if (!manifest.jobs[job]) errors.push({ field: `body.schedules.${job}`, message: 'is not a job of this connector' });
+    if (!Object.hasOwn(manifest.jobs, job)) errors.push({ field: `body.schedules.${job}`, message: 'is not a job of this connector' });
     else if (typeof cron !== 'string' || (cron !== '' && !isValidCron(cron))) errors.push({ field: `body.schedules.${job}`, message: 'must be a cron expression (5 fields, UTC) or "" to turn the schedule off' });
   }
   const settings = { ...(current?.settings ?? {}), ...(input.settings ?? {}) };

@@ -86,7 +86,7 @@ export async function startConnectors(deps: ConnectorDeps): Promise<ConnectorSer
   };
   const jobOf = (id: string, job: string) => {
     const connector = get(id);
-    if (!connector.manifest.jobs[job]) {
+    if (!Object.hasOwn(connector.manifest.jobs, job)) {
       throw new HubError(422, 'connector.job_unknown', `Connector ${id} has no job ${job}.`, { errors: [{ field: 'body.job', message: `is not a job of ${id}` }] });
     }
     return connector;

@@ -48,7 +48,8 @@ export function connectorRoutes(service: () => ConnectorService): Handlers {
       const s = service();
       const connector = s.get(req.params.connectorId);
       const job: string = req.body.job;
-      const manifest = connector.manifest.jobs[job];
+      // own keys only: a job named __proto__ or toString is not a job
+      const manifest = Object.hasOwn(connector.manifest.jobs, job) ? connector.manifest.jobs[job] : undefined;
       if (!manifest) throw new HubError(422, 'connector.job_unknown', `Connector ${connector.manifest.id} has no job ${job}.`, { errors: [{ field: 'body.job', message: `is not a job of ${connector.manifest.id}` }] });
       if (!manifest.triggers.onDemand) throw new HubError(422, 'connector.job_not_on_demand', `Job ${job} cannot be started on demand.`, { errors: [{ field: 'body.job', message: 'is not an on-demand job' }] });
       const config = await configStore.row(ctx.db, connector.manifest.id);

@@ -45,7 +45,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       const config = await configStore.row(db, peek.connector_id);
       // an instance without this connector (another version during a rolling update) leaves it to one that has it
       if (!connector) return undefined;
-      if (!connector.jobs[peek.job]) {
+      if (!Object.hasOwn(connector.jobs, peek.job)) {
         await runStore.refuse(db, runId, `Connector ${peek.connector_id} has no job ${peek.job}.`);
         return undefined;
       }

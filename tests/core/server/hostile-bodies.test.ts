@@ -52,6 +52,16 @@ describe('hostile bodies and requests', () => {
     expect((await t.post('/api/v1/admin-areas', { code: 'Q4', name: 'Zone \ud83c\udf33' }, { headers })).status).toBe(201);
   });
 
+  it('takes only a connector\'s own jobs: __proto__ or toString as a job name is a 422, not a 500', async () => {
+    for (const job of ['__proto__', 'toString', 'constructor']) {
+      const res = await t.post('/api/v1/connectors/national-id/runs', { job }, { headers });
+      expect({ job, status: res.status }).toEqual({ job, status: 422 });
+      expect(res.body.errors).toEqual([{ field: 'body.job', message: 'is not a job of national-id' }]);
+      const schedule = await t.request('PUT', '/api/v1/connectors/national-id/configuration', { configuration: {}, schedules: { [job]: '0 * * * *' } }, { headers });
+      expect(schedule.status).toBe(422);
+    }
+  });
+
   it('refuses a form body that is not UTF-8, as an RFC 6749 error on the token endpoint', async () => {
     const res = await raw('POST', '/oauth2/token', Buffer.concat([Buffer.from('grant_type=password&username='), Buffer.from([0xff, 0xfe]), Buffer.from('&password=x')]), 'application/x-www-form-urlencoded', {});
     expect(res.status).toBe(400);
