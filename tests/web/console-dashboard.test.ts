@@ -11,7 +11,7 @@ import { MODEL_V1 } from '../core/assessment/fixtures.js';
 import { launchBrowser, newPage, screenshots } from '../helpers/browser.js';
 import { postgresUrl } from '../helpers/services.js';
 import { startTestHub, type TestHub } from '../helpers/test-hub.js';
-import { shown, signIn, staffAccount, type StaffAccount } from './console-session.js';
+import { shown, signIn, staffAccount, type StaffAccount } from './console-helpers.js';
 
 let t: TestHub;
 let browser: Browser;
@@ -50,7 +50,7 @@ beforeAll(async () => {
   staff = await staffAccount(t, ['policymaker']);
   api = (await t.as(['policymaker'])).headers;
   ({ page, errors } = await newPage(browser));
-  await signIn(page, t, staff);
+  await signIn(page, t.url, staff);
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

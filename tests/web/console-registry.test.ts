@@ -8,7 +8,7 @@ import { launchBrowser, newPage, screenshots } from '../helpers/browser.js';
 import { createAreas } from '../helpers/registry-data.js';
 import { postgresUrl } from '../helpers/services.js';
 import { startTestHub, type TestHub } from '../helpers/test-hub.js';
-import { signIn, staffAccount } from './console-session.js';
+import { signIn, staffAccount } from './console-helpers.js';
 
 let t: TestHub;
 let browser: Browser;
@@ -45,7 +45,7 @@ test('an officer finds a person, opens the household: members, eligibility and i
     page.on('request', (r) => {
       if (/\/api\/v1\/(persons|households)/.test(r.url())) purposes.push(r.headers()['x-purpose'] ?? '(none)');
     });
-    await signIn(page, t, officer, '#/registry');
+    await signIn(page, t.url, officer, '#/registry');
     // household 4 of the set: six members in AM-R2-D1, its head P4-0
     const target = households[4];
     await page.fill('#search-given_name', 'P4-0');
@@ -105,7 +105,7 @@ test('a field worker limited to AM-R1-D1 sees only its households, finds nobody 
   const api = (await t.as(['field_worker'], ['AM-R1-D1'])).headers;
   const { context, page, errors } = await newPage(browser, 'phone');
   try {
-    await signIn(page, t, worker, '#/registry');
+    await signIn(page, t.url, worker, '#/registry');
     await page.waitForSelector('[data-testid=households-list] tbody tr');
     const listed = await tableRows(page, 'households-list');
     const theirs = (await t.get('/api/v1/households?limit=100', { headers: api })).body.items;
