@@ -10,6 +10,9 @@ import { hasTrigram, loadRecords } from './records.js';
 import { scorePair, type MatchRecord } from './score.js';
 import { loadSettings } from './settings.js';
 
+/** Candidates one block may propose for one person (the closest names first). */
+export const MAX_PER_BLOCK = 100;
+
 interface Probe {
   ref: string;
   birth_date: string | null;
@@ -103,29 +106,32 @@ async function blockCandidates(
       ),
     );
   }
+  // each block keeps at most MAX_PER_BLOCK people per probe, the closest names first: an unspecific block (a shared
+  // phone, a common birth date such as an estimated 1 January in a large district, a common family name) would
+  // otherwise grow with the registry and make every registration slower (found by the soak: 10 registrations a
+  // second of one family name and birth date made each check load thousands of candidates)
+  const closest = trigram ? 'similarity(k.name_key, q.name_key) desc nulls last' : '(k.name_key = q.name_key) desc nulls last';
+  const capped = (from: string, where: string, person = 'k.person_id') =>
+    `select q.ref, c.person_id from ${probeSet}
+     cross join lateral (select ${person} as person_id from ${from} where ${where} order by ${closest}, ${person} limit ${MAX_PER_BLOCK}) c`;
   blocks.push(() =>
     db.query(
-      `select q.ref, k.id as person_id from ${probeSet} join person k on k.phone_index = q.phone_index
-       where q.phone_index is not null and k.merged_into is null`,
+      capped('person p left join dedup_match_key k on k.person_id = p.id', 'q.phone_index is not null and p.phone_index = q.phone_index and p.merged_into is null', 'p.id'),
       [probesJson],
     ),
   );
   blocks.push(() =>
-    db.query(
-      `select q.ref, k.person_id from ${probeSet} join dedup_match_key k on k.phonetic_key = q.phonetic_key
-       where q.phonetic_key <> '' and ${yearsClose} and ${live}`,
-      [probesJson],
-    ),
+    db.query(capped('dedup_match_key k', `q.phonetic_key <> '' and k.phonetic_key = q.phonetic_key and ${yearsClose} and ${live}`), [probesJson]),
   );
   // typos in both names, or one name and the area: the same birth date with a name token in common or in the same area
   blocks.push(() =>
     db.query(
-      `select q.ref, k.person_id from ${probeSet} join dedup_match_key k on k.birth_date = q.birth_date
-       where (k.name_tokens && array(select jsonb_array_elements_text(q.name_tokens))
+      capped('dedup_match_key k', `k.birth_date = q.birth_date
+         and (k.name_tokens && array(select jsonb_array_elements_text(q.name_tokens))
               or string_to_array(k.phonetic_key, ' ') && string_to_array(q.phonetic_key, ' ') or exists (
                select 1 from membership m join household h on h.id = m.household_id
                where m.person_id = k.person_id and m.end_date is null and h.area_code = q.area_code))
-         and ${live}`,
+         and ${live}`),
       [probesJson],
     ),
   );
@@ -133,24 +139,22 @@ async function blockCandidates(
     // similar names (pg_trgm) born within a year of each other: the year index narrows, similarity decides
     blocks.push(() =>
       db.query(
-        `select q.ref, k.person_id from ${probeSet}
-         join dedup_match_key k on k.birth_year between q.birth_year - 1 and q.birth_year + 1
-         where q.birth_year is not null and q.name_key <> '' and similarity(k.name_key, q.name_key) >= $2 and ${live}`,
+        capped('dedup_match_key k', `q.birth_year is not null and q.name_key <> '' and k.birth_year between q.birth_year - 1 and q.birth_year + 1
+           and similarity(k.name_key, q.name_key) >= $2 and ${live}`),
         [probesJson, trigramThreshold],
       ),
     );
   } else {
     blocks.push(() =>
       db.query(
-        `select q.ref, k.person_id from ${probeSet}
-         join dedup_match_key k on k.birth_year between q.birth_year - 1 and q.birth_year + 1
-         where q.birth_year is not null and k.name_tokens && array(select jsonb_array_elements_text(q.name_tokens)) and ${live}`,
+        capped('dedup_match_key k', `q.birth_year is not null and k.birth_year between q.birth_year - 1 and q.birth_year + 1
+           and k.name_tokens && array(select jsonb_array_elements_text(q.name_tokens)) and ${live}`),
         [probesJson],
       ),
     );
   }
   // one after another: the caller's db may be a transaction's one client, which cannot run queries side by side
   const rows: { ref: string; person_id: string }[] = [];
-  for (const block of blocks) rows.push(...(await block()));
+  for (const block of blocks) for (const row of await block()) rows.push(row);
   return rows;
 }
