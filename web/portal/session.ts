@@ -1,6 +1,8 @@
 // Who the portal speaks for: the person-scoped token of a sign-in (one-time code or national ID), kept in
 // sessionStorage so it is gone when the tab closes (a shared phone), with what the pages need to know about it.
 
+import { sessionStore } from '../shared/session.js';
+
 /** POST /api/v1/portal/session and /api/v1/portal/oidc/session answer this (openapi/hub/portal.yaml PortalSession). */
 export interface SessionAnswer {
   access_token: string;
@@ -20,8 +22,6 @@ export interface PortalSession {
   phone?: string;
 }
 
-const KEY = 'srhub.portal.session';
-
 export function sessionFrom(answer: SessionAnswer, phone?: string): PortalSession {
   return {
     token: answer.access_token,
@@ -33,19 +33,5 @@ export function sessionFrom(answer: SessionAnswer, phone?: string): PortalSessio
   };
 }
 
-export const portalSession = {
-  load(): PortalSession | undefined {
-    try {
-      const session = JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as PortalSession | null;
-      return session && session.expiresAt > Date.now() ? session : undefined;
-    } catch {
-      return undefined;
-    }
-  },
-  save(session: PortalSession): void {
-    sessionStorage.setItem(KEY, JSON.stringify(session));
-  },
-  clear(): void {
-    sessionStorage.removeItem(KEY);
-  },
-};
+/** sessionStorage: gone when the tab closes. */
+export const portalSession = sessionStore<PortalSession>('portal');

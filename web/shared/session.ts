@@ -18,18 +18,19 @@ export interface TokenAnswer {
   scope?: string;
 }
 
-export function sessionStore(app: string, storage: Storage = sessionStorage) {
+/** A session kept in storage under `srhub.<app>.session`, forgotten once expired (each app has its own shape). */
+export function sessionStore<T extends { expiresAt: number } = Session>(app: string, storage: Storage = sessionStorage) {
   const key = `srhub.${app}.session`;
   return {
-    load(): Session | undefined {
+    load(): T | undefined {
       try {
-        const session = JSON.parse(storage.getItem(key) ?? 'null') as Session | null;
+        const session = JSON.parse(storage.getItem(key) ?? 'null') as T | null;
         return session && session.expiresAt > Date.now() ? session : undefined;
       } catch {
         return undefined;
       }
     },
-    save(session: Session): void {
+    save(session: T): void {
       storage.setItem(key, JSON.stringify(session));
     },
     clear(): void {
