@@ -72,8 +72,25 @@ export function householdIdsOf(data: unknown): string[] {
   return [...new Set(ids)];
 }
 
-/** Places a registered household and records what was found; a no-op when it is placed already. */
+/** Reads made before a concurrent change: the event-triggered and the on-demand run may place the same household. */
+const STALE_READ_ATTEMPTS = 3;
+
+/**
+ * Places a registered household and records what was found; a no-op when it is placed already. When another run
+ * changed the household between the read and the write, it is read again and placed from what it is now.
+ */
 async function enrichHousehold(hub: HubOperations, state: State, householdId: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await enrichOnce(hub, state, householdId);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'household.version_mismatch' || attempt >= STALE_READ_ATTEMPTS) throw err;
+      hub.count('stale_read.retried');
+    }
+  }
+}
+
+async function enrichOnce(hub: HubOperations, state: State, householdId: string): Promise<void> {
   const config = configurationOf(state.configuration);
   const household = await readHousehold(hub.ctx.db, hub.ctx, householdId).catch((err) => {
     if ((err as { code?: string }).code === 'household.not_found') return undefined;

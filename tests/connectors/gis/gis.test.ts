@@ -185,14 +185,17 @@ describe.each(cacheEngines())('the GIS connector (cache: %s)', (cache) => {
       expect(agreement.status).toBe(201);
       expect((await t.post(`/api/v1/consent/agreements/${agreement.body.id}/publish`, {})).status).toBe(200);
 
+      // the run triggered by the registration event may place it first: either way it is placed once, not twice
       const placed = await enrich(household.id);
-      expect(placed.counts['households.updated']).toBe(1);
+      expect(placed.status).toBe('succeeded');
+      await c.service.settle();
       const after = (await t.get(`/api/v1/households/${household.id}`)).body;
       expect(after.area_code).toBe(areaOf('Mji Mkongwe'));
       expect(after.location).toEqual({ latitude: expect.any(Number), longitude: expect.any(Number) });
       expect(after.channel).toBe('online');
-      const [latest] = (await t.get(`/api/v1/households/${household.id}/history`)).body.items; // newest first
-      expect(latest).toMatchObject({ changed_by: 'connector:gis', channel: 'connector' });
+      const history = (await t.get(`/api/v1/households/${household.id}/history`)).body.items; // newest first
+      expect(history[0]).toMatchObject({ changed_by: 'connector:gis', channel: 'connector' });
+      expect(history.filter((h: { changed_by: string }) => h.changed_by === 'connector:gis')).toHaveLength(1);
 
       // run again (a retry): nothing more changes
       const again = await enrich(household.id);
