@@ -8,6 +8,7 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   globalSetup: '<rootDir>/tests/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',
-  testTimeout: 60000,
+  // a hook that starts a hub can take a minute on a loaded 2-core machine; a hang still fails
+  testTimeout: 120000,
   maxWorkers: 2,
 };
