@@ -85,6 +85,8 @@ export interface Hub {
   workflow: Workflow;
   /** Connectors to external systems (connectors/framework): runs, triggers, workflow checks. */
   connectors: ConnectorService;
+  /** The listening HTTP server (tests watch its requests). */
+  server: Server;
   stop(): Promise<void>;
 }
 
@@ -162,7 +164,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     const { port } = server.address() as AddressInfo;
     const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     log.info({ url, database: db.engine, cache: cache.engine }, 'hub started');
-    return { url, config, db, cache, bus, api, log, secrets, keys, audit, outbox, deliveries, dci, assessment, simulations, connectors, workflow, stop: closeAll };
+    return { url, config, db, cache, bus, api, log, secrets, keys, audit, outbox, deliveries, dci, assessment, simulations, connectors, workflow, server, stop: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 import { cacheEngines } from '../../helpers/services.js';
 
@@ -110,8 +111,10 @@ describe('graceful stop', () => {
     const t = await startTestHub({ env: { SRHUB_SHUTDOWN_TIMEOUT_MS: '60000' } });
     const households = Array.from({ length: 300 }, (_, i) => ({ area_code: 'R', members: [{ relationship: 'SELF', person: { given_name: `P${i}` } }] }));
     await t.post('/api/v1/admin-areas', { code: 'R', name: 'Region' });
+    // stop only once the server has the request: before that, a stop rightly refuses it
+    const arrived = once(t.hub.server, 'request');
     const inFlight = t.post('/api/v1/households:bulk', { households });
-    await new Promise((r) => setTimeout(r, 20));
+    await arrived;
     const stopping = t.hub.stop();
     const res = await inFlight;
     await stopping;
