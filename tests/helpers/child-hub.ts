@@ -71,6 +71,15 @@ export async function runConnectorJob(hub: HubProcess, connectorId: string, job:
   }, timeoutMs);
 }
 
+/**
+ * A count summed over every run of a connector queued since a time: a restarted hub's scheduled run (quarter-hourly
+ * pulls) may start beside the one a test asks for, and exactly-once holds over all of them.
+ */
+export async function countSince(hub: HubProcess, connectorId: string, since: string, count: string): Promise<number> {
+  const runs = (await callHub(hub, 'GET', `/api/v1/connectors/${connectorId}/runs`)).body.items as { queued_at: string; counts: Record<string, number> }[];
+  return runs.filter((r) => r.queued_at >= since).reduce((n, r) => n + (r.counts[count] ?? 0), 0);
+}
+
 /** kill -9: no shutdown hook runs, whatever was not committed is lost. */
 export async function killHard(hub: HubProcess): Promise<void> {
   hub.child.kill('SIGKILL');
