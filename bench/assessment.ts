@@ -3,8 +3,9 @@
 // with questionnaire answers; set-based SQL), then times: publishing a model (the chunked batch job scoring every
 // household), activating a program with a quota (eligibility for everyone), the outbox path for a batch of 500
 // changed households and the debounced recompute of the quota program that follows, the first page of the eligible
-// list, and simulations (queued as the API does, then computed by the background worker's step). Drops the database
-// at the end.
+// list, and simulations (queued as the API does, then computed by the background worker's step) over the stored
+// household features (core/assessment/features-store.ts; their first computation after the load is timed on its
+// own). Drops the database at the end.
 //   npx tsx bench/assessment.ts                      (100,000 persons; PostgreSQL at 127.0.0.1:5432, user postgres)
 //   npx tsx bench/assessment.ts --persons 1000000
 //   npx tsx bench/assessment.ts --keep               (leaves the database, to look at the plans)
@@ -12,6 +13,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openScratchDb } from './scratch-db.js';
+import { refreshFeatures } from '../core/assessment/features-store.js';
 import { reassess, runScoringStep } from '../core/assessment/index.js';
 import { createModel, publishVersion } from '../core/assessment/service.js';
 import type { Db } from '../core/db/index.js';
@@ -56,6 +58,8 @@ async function main(): Promise<void> {
     console.log(`data: ${persons} persons in ${households} households, written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const ctx = systemContext(config, db, createSecrets(masterKey), createLogger('warn'), SYSTEM_PRINCIPAL);
 
+    // the bulk load marked every household: the first refresh computes them all (the scoring job would otherwise)
+    await time('stored features of every household (the first refresh after the bulk load)', () => db.transaction((tx) => refreshFeatures(tx)));
     const model = await createModel(ctx, { code: 'pmt', name: 'PMT', definition: MODEL });
     await publishVersion(ctx, model.id, 1);
     started = Date.now();
@@ -88,6 +92,10 @@ async function main(): Promise<void> {
     await time('simulation computed by the worker (threshold, a weight, the quota and the benefit changed)', () => runOneSimulation(db, log));
     await queueSimulation(ctx, { name: 'bench region', program_id: program.id, areas: [AMARU.regions[0].code], group_level: 2, scenario: { model: { threshold: 9 } } });
     await time('simulation computed, one region', () => runOneSimulation(db, log));
+    // a registry change marks its household; the next simulation recomputes it first
+    await db.query(`update household set attributes = attributes || '{"rooms": 2}' where id = $1`, [ids[0]]);
+    await queueSimulation(ctx, { name: 'bench after a change', program_id: program.id, group_level: 1, scenario: { benefit_per_member: 7 } });
+    await time('simulation computed after one household changed (its features refreshed first)', () => runOneSimulation(db, log));
     const [failed] = await db.query<{ n: number }>(`select count(*)::int as n from simulation where status <> 'done'`);
     if (failed.n) throw new Error(`${failed.n} simulations did not finish`);
     const usage = process.resourceUsage();

@@ -1,8 +1,10 @@
 // The DCI sync search measured end to end: the hub runs as its own process on the configured PostgreSQL, and
 // autocannon (in this process) sends signed-in SPMIS requests at concurrency 1, 16 and 64: idtype-value searches on
-// random registered UINs, and predicate searches answering a page of 100 Members. Prints a table and writes JSON
-// (machine, versions, command) to bench/results/.
+// random registered UINs, and predicate searches answering a page of 100 Members. Prints a table with the CPU per
+// request of the hub process and of the database's backends (/proc: the load of other processes moves it far less
+// than the wall times) and writes JSON (machine, versions, command) to bench/results/.
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/srhub_bench SRHUB_MASTER_KEY=... npx tsx bench/dci-http.ts --seed 7
+//     [--seconds 10] [--concurrency 1,16,64] [--kinds idtype-value,predicate] [--profile <folder for the hub's .cpuprofile>] [--new-queries]
 // The database must already hold the population (`srhub seed --persons 1000000 --seed 7` with the same master key):
 // the UINs searched for are the seed generator's, regenerated here from the seed. `npm run bench` (bench/run.ts) reuses
 // the exported pieces on its own scratch database.
@@ -26,7 +28,7 @@ import { districtsOf } from '../core/seed/country.js';
 import { generateHouseholds } from '../core/seed/households.js';
 import { systemContext, type Ctx } from '../core/server/context.js';
 import { SYSTEM_PRINCIPAL } from '../core/server/principal.js';
-import { startServerProcess } from './harness/hub-process.js';
+import { cpuSecondsOf, startServerProcess } from './harness/hub-process.js';
 
 export const CLIENT_ID = 'bench-spmis';
 export const PURPOSE = 'BENCH-ELIG';
@@ -38,6 +40,11 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '7' },
       seconds: { type: 'string', default: '10' },
       concurrency: { type: 'string', default: '1,16,64' },
+      kinds: { type: 'string', default: 'idtype-value,predicate' },
+      // a CPU profile of the hub process (node --cpu-prof) written into this folder when it stops
+      profile: { type: 'string' },
+      // predicates that vary in the year too: each page counts its total anew (a first page), see searchCriteria
+      'new-queries': { type: 'boolean', default: false },
     },
   });
   const config = loadConfig();
@@ -48,27 +55,38 @@ async function main(): Promise<void> {
   const ctx = systemContext(config, db, secrets, log, SYSTEM_PRINCIPAL);
   const [{ persons }] = await db.query<{ persons: number }>('select count(*)::int as persons from person');
   const access_token = await prepareDciClient(ctx);
-  await db.close();
 
   const uins = sampleUins(Number(values.seed), 5000);
-  const hub = await startServerProcess(['bin/srhub.js', 'serve'], HUB_ENV);
+  const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+  const hub = await startServerProcess([...profile, 'bin/srhub.js', 'serve'], HUB_ENV);
   const url = `${hub.url}/registry/sync/search`;
-  const results: SearchRow[] = [];
+  const results: (SearchRow & CpuPerRequest)[] = [];
   try {
     for (const concurrency of values.concurrency!.split(',').map(Number)) {
-      for (const kind of ['idtype-value', 'predicate'] as const) {
-        results.push(await measureSearch(url, access_token, kind, concurrency, Number(values.seconds), searchCriteria(kind, uins)));
+      for (const kind of values.kinds!.split(',') as ('idtype-value' | 'predicate')[]) {
+        const criteria = searchCriteria(kind, uins, values['new-queries']);
+        await measureSearch(url, access_token, kind, concurrency, 1, criteria); // warm-up: plans, validators, JIT, pool
+        const before = { hub: hub.cpuSeconds(), db: await backendCpu(db) };
+        const row = await measureSearch(url, access_token, kind, concurrency, Number(values.seconds), criteria);
+        const after = { hub: hub.cpuSeconds(), db: await backendCpu(db) };
+        results.push({ ...row, ...cpuPerRequest(before, after, row.requests) });
       }
     }
   } finally {
     await hub.stop();
+    await db.close();
   }
-  console.table(results.map((r) => ({ query: r.query, concurrency: r.concurrency, 'req/s': r.requestsPerSecond, 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms, errors: r.errors, non2xx: r.non2xx })));
+  console.table(results.map((r) => ({
+    query: r.query, concurrency: r.concurrency, 'req/s': r.requestsPerSecond, 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms,
+    'hub CPU ms/req': r.hubCpuMs, 'db CPU ms/req': r.dbCpuMs, errors: r.errors, non2xx: r.non2xx,
+  })));
+  console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const report = {
     benchmark: 'dci-http',
     command: `npx tsx bench/dci-http.ts ${process.argv.slice(2).join(' ')}`.trim(),
     at: new Date().toISOString(),
     persons,
+    loadAverage: os.loadavg(),
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
     results,
   };
@@ -76,6 +94,27 @@ async function main(): Promise<void> {
   const file = `bench/results/dci-http-${report.at.replace(/[:.]/g, '-')}.json`;
   await writeFile(file, JSON.stringify(report, null, 2));
   console.log(`${persons} persons in the registry; written to ${file}`);
+}
+
+interface CpuPerRequest {
+  /** CPU (user + system) of the hub process per answered request, ms: what the load of other processes moves little. */
+  hubCpuMs: number;
+  /** The same for the PostgreSQL backends serving this database (its pool's connections), ms. */
+  dbCpuMs: number;
+}
+
+/** CPU seconds used so far by each backend connected to this database (other than the asking one), by pid. */
+async function backendCpu(db: Awaited<ReturnType<typeof initDb>>): Promise<Map<number, number>> {
+  const rows = await db.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+  return new Map(rows.map((r) => [r.pid, cpuSecondsOf(r.pid)]));
+}
+
+function cpuPerRequest(before: { hub: number; db: Map<number, number> }, after: { hub: number; db: Map<number, number> }, requests: number): CpuPerRequest {
+  let db = 0;
+  // a backend that started during the measure counts from zero; one that ended is lost (the pool keeps its connections)
+  for (const [pid, seconds] of after.db) db += seconds - (before.db.get(pid) ?? 0);
+  const per = (seconds: number) => Math.round((seconds * 10_000) / Math.max(1, requests)) / 10;
+  return { hubCpuMs: per(after.hub - before.hub), dbCpuMs: per(db) };
 }
 
 /**
@@ -110,15 +149,19 @@ export async function prepareDciClient(ctx: Ctx): Promise<string> {
   return access_token;
 }
 
-/** A generator of search criteria: an idtype-value search on one of the UINs, or a predicate answering a page of 100. */
-export function searchCriteria(kind: 'idtype-value' | 'predicate', uins: string[]): () => object {
+/**
+ * A generator of search criteria: an idtype-value search on one of the UINs, or a predicate answering a page of 100
+ * (one of 18 districts, born 1950 or later, pages 1 to 5). With `newQueries` the year varies too (60 values): nearly
+ * every predicate is then a query not seen before, whose total_count is counted rather than reused.
+ */
+export function searchCriteria(kind: 'idtype-value' | 'predicate', uins: string[], newQueries = false): () => object {
   return kind === 'idtype-value'
     ? () => ({ query_type: 'idtype-value', response_entity: 'Member', query: { type: 'UIN', value: uins[Math.floor(Math.random() * uins.length)] } })
     : () => ({
         query_type: 'predicate',
         response_entity: 'Member',
         query: [{ seq_num: 1, expression1: { attribute_name: 'area-code', operator: 'eq', attribute_value: districts[Math.floor(Math.random() * districts.length)] } },
-          { seq_num: 2, expression1: { attribute_name: 'YOB', operator: 'ge', attribute_value: 1950 } }],
+          { seq_num: 2, expression1: { attribute_name: 'YOB', operator: 'ge', attribute_value: newQueries ? 1930 + Math.floor(Math.random() * 60) : 1950 } }],
         pagination: { page_size: 100, page_number: 1 + Math.floor(Math.random() * 5) },
       });
 }

@@ -3,7 +3,7 @@
 //   DATABASE_URL=postgres://.../srhub_bench SRHUB_MASTER_KEY=... npx tsx bench/dci-search.ts --persons 1000000
 //   npx tsx bench/dci-search.ts --persons 20000                               (PGlite in a temporary folder)
 // Options: --seconds per case (10), --concurrency (8), --only <part of a case name>, --existing (no migration, no seed).
-// The registry is seeded through the registration path (seedPersons) until it holds N persons, so a second run on the
+// The registry is seeded by the fast seeder (seedPersons) until it holds N persons, so a second run on the
 // same database measures at once. The seed has no assessment: a synthetic poverty_score attribute is added to every
 // household (as core/dci/query/attributes.ts reads it until the score table lands).
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 // Measures deduplication over N persons in a scratch PostgreSQL database: creates the database, migrates it, seeds
-// N persons through the registration path (as `srhub seed --persons N` does: match keys written with each person),
+// N persons as `srhub seed --persons N` does (the fast seeder: a registration's rows, match keys with each person),
 // registers 1% of them again with known corruptions (tests/core/dedup/corrupt.ts), then times the batch job over
 // the whole registry (key refresh, each block pass, scoring) with the process's peak memory, reports how many of
 // the injected duplicates it found, and times the registration-time search (findCandidates) for single people.

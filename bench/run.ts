@@ -1,11 +1,14 @@
-// The benchmark harness (issue 10): one scratch PostgreSQL database per run, populated through the API, shared by
-// every measurement; the hub runs as its own process on it with Redis, and the load comes from this process
-// (autocannon). Prints a table (each figure beside the team's target) and writes JSON with the machine, the versions
-// and the exact command to bench/results/.
+// The benchmark harness (issue 10): one scratch PostgreSQL database per run, populated by the fast seeder (srhub seed
+// --persons) and then by a sample of further households registered through the API, shared by every measurement;
+// the hub runs as its own process on it with Redis, and the load comes from this process (autocannon). Prints a table
+// (each figure beside the team's target) and writes JSON with the machine, the versions and the exact command to
+// bench/results/.
 //   npm run bench                                   quick: 100,000 persons
 //   npm run bench -- --persons 1000000              full run
-// Options: --seconds per load case (5 quick, 10 full), --concurrency (1,16,64), --seed (7), --keep (leave the
-// database), --out (folder for the JSON). BENCH_POSTGRES_URL names the server (default the local one); REDIS_URL Redis.
+// Options: --bulk-persons registered through the API on top of the seeded population (default min(persons, 100,000)),
+// --seconds per load case (5 quick, 10 full), --concurrency (1,16,64), --seed (7; the API sample uses the next one),
+// --keep (leave the database), --out (folder for the JSON). BENCH_POSTGRES_URL names the server (default the local
+// one); REDIS_URL Redis.
 // What each figure measures: docs/benchmarks.md.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +26,7 @@ import { createSecrets } from '../core/keys/secrets.js';
 import { createLogger } from '../core/log.js';
 import { openIdentifier } from '../core/registry/persons/sealing.js';
 import { createCountryAreas } from '../core/seed/country.js';
+import { seedPersons } from '../core/seed/seed.js';
 import { systemContext, type Ctx } from '../core/server/context.js';
 import { SYSTEM_PRINCIPAL } from '../core/server/principal.js';
 import { dciSearchBody, HUB_ENV, measureSearch, prepareDciClient, searchCriteria, type SearchRow } from './dci-http.js';
@@ -32,6 +36,8 @@ import { machine, met, printTable, versions, type Measurement } from './harness/
 import { openScratchDb } from './scratch-db.js';
 
 const READER = 'bench-reader';
+// the staff user whose token registers the API sample: its rows are the ones it created
+const ADMIN = 'user:bench-admin';
 const READ_PURPOSE = 'BENCH-READ';
 const JOBS = ['scoring', 'eligibility', 'simulation', 'coverage', 'dedup'] as const;
 const TSX = ['--import', 'tsx'];
@@ -39,6 +45,7 @@ const TSX = ['--import', 'tsx'];
 const { values } = parseArgs({
   options: {
     persons: { type: 'string', default: '100000' },
+    'bulk-persons': { type: 'string' },
     seconds: { type: 'string' },
     concurrency: { type: 'string', default: '1,16,64' },
     seed: { type: 'string', default: '7' },
@@ -47,9 +54,13 @@ const { values } = parseArgs({
   },
 });
 const persons = Number(values.persons);
+const bulkPersons = Number(values['bulk-persons'] ?? Math.min(persons, 100_000));
+const seed = Number(values.seed);
 const seconds = Number(values.seconds ?? (persons >= 1_000_000 ? 10 : 5));
 const concurrencies = values.concurrency!.split(',').map(Number);
 if (!Number.isInteger(persons) || persons < 100) throw new Error('--persons takes a whole number of at least 100');
+if (!Number.isInteger(bulkPersons) || bulkPersons < 100) throw new Error('--bulk-persons takes a whole number of at least 100');
+if (!Number.isSafeInteger(seed)) throw new Error('--seed takes a whole number');
 if (!(seconds > 0) || concurrencies.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('--seconds and --concurrency take positive numbers');
 const argv = process.argv.slice(2).join(' ');
 const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${argv ? ` -- ${argv}` : ''}` : `npx tsx bench/run.ts ${argv}`.trim();
@@ -88,9 +99,10 @@ async function main(): Promise<void> {
   process.once('SIGINT', abandon).once('SIGTERM', abandon);
   try {
     const about = { machine: machine(), versions: await versions(db, redisUrl) };
-    console.log(`srhub benchmark: ${persons.toLocaleString('en-US')} persons, database ${scratch.name}; ${command}`);
+    console.log(`srhub benchmark: ${persons.toLocaleString('en-US')} persons seeded + ${bulkPersons.toLocaleString('en-US')} registered through the API, database ${scratch.name}; ${command}`);
     await createCountryAreas(db);
     const tokens = await prepareCallers(ctx);
+    await seedPopulation(ctx);
 
     const hubLog = path.join(tmpdir(), `${scratch.name}-hub.log`);
     const hub = await startServerProcess(['bin/srhub.js', 'serve'], env, '/ready', hubLog);
@@ -112,7 +124,7 @@ async function main(): Promise<void> {
     await heavyJobs(env);
 
     console.log('');
-    console.log(`srhub benchmark, ${persons.toLocaleString('en-US')} persons (${personIds} with consents); targets are the team's for the full run (1,000,000 persons, 2 cores)`);
+    console.log(`srhub benchmark, ${persons.toLocaleString('en-US')} persons seeded + ${bulkPersons.toLocaleString('en-US')} registered (${personIds} with consents); targets are the team's for the full run (1,000,000 persons, 2 cores)`);
     printTable(measurements);
     const report = {
       benchmark: 'srhub',
@@ -120,7 +132,7 @@ async function main(): Promise<void> {
       at: startedAt.toISOString(),
       seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
       persons,
-      options: { seconds, concurrency: concurrencies, seed: Number(values.seed) },
+      options: { seconds, concurrency: concurrencies, seed, bulkPersons },
       ...about,
       results: measurements.map((m) => ({ ...m, met: met(m) })),
     };
@@ -141,7 +153,7 @@ async function main(): Promise<void> {
 async function prepareCallers(ctx: Ctx): Promise<{ admin: string; dci: string; reader: string; agreementId: string }> {
   const token = async (sub: string, roles: string[]) =>
     (await issueAccessToken(ctx.keys, { ...ctx.config, tokenTtlSeconds: 6 * 3600 }, { sub, roles, scopes: await scopesOf(ctx.db, roles), areas: null })).access_token;
-  await createUser(ctx.db, { username: 'bench-admin', roles: ['administrator'], password: randomBytes(18).toString('base64url') }, 'bench');
+  await createUser(ctx.db, { username: ADMIN.slice('user:'.length), roles: ['administrator'], password: randomBytes(18).toString('base64url') }, 'bench');
   await createClient(ctx.db, { client_id: READER, name: 'Benchmark reader', roles: ['program_officer'], areas: null }, 'bench');
   const agreement = await createAgreement(ctx, {
     code: 'bench-read', purpose_code: READ_PURPOSE, purpose_text: { en: 'Benchmark reads by consent' }, lawful_basis: 'consent',
@@ -149,17 +161,35 @@ async function prepareCallers(ctx: Ctx): Promise<{ admin: string; dci: string; r
   });
   await publishAgreement(ctx, agreement.id);
   return {
-    admin: await token('user:bench-admin', ['administrator']),
+    admin: await token(ADMIN, ['administrator']),
     dci: await prepareDciClient(ctx),
     reader: await token(`client:${READER}`, ['program_officer']),
     agreementId: agreement.id,
   };
 }
 
+/** The population: written directly by the fast seeder (core/seed), as `srhub seed --persons N` does, before the hub starts. */
+async function seedPopulation(ctx: Ctx): Promise<void> {
+  console.log(`${elapsed()} seeding ${persons} persons (srhub seed --persons ${persons} --seed ${seed})...`);
+  const cpuBefore = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const seeded = await seedPersons(ctx, persons, seed);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  // this process's CPU (generating, sealing, encoding); the rest of the time is the database's
+  const cpuMsPer1000 = Math.round((cpu.user + cpu.system) / seeded.persons);
+  add({
+    key: 'seed.persons_per_s', label: 'population seeded (fast seeder, direct writes)', value: Math.round(seeded.persons / seconds), unit: 'persons/s',
+    note: `${seeded.persons} persons in ${seeded.households} households, ${seconds.toFixed(1)} s; seeder CPU ${cpuMsPer1000} ms per 1,000 persons`,
+    detail: { ...seeded, seconds, seederCpuMsPer1000: cpuMsPer1000 },
+  });
+}
+
 async function registration(hub: ServerProcess, token: string, ctx: Ctx, databaseUrl: string): Promise<void> {
-  console.log(`${elapsed()} bulk registration of ${persons} persons through the API...`);
+  console.log(`${elapsed()} bulk registration of ${bulkPersons} further persons through the API...`);
   const cpuBefore = hub.cpuSeconds();
-  const api = await bulkRegister(hub.url, token, persons, Number(values.seed));
+  // the next seed: another identifier block, so the sample's UINs are not the seeded population's
+  const api = await bulkRegister(hub.url, token, bulkPersons, seed + 1);
   const apiRate = Math.round(api.persons / api.seconds);
   // the hub's own CPU per 1,000 persons: what one core of the hub can register at most, whatever else loads the machine
   const cpuMsPer1000 = Math.round(((hub.cpuSeconds() - cpuBefore) * 1e6) / api.persons);
@@ -175,7 +205,7 @@ async function registration(hub: ServerProcess, token: string, ctx: Ctx, databas
     key: 'registration.outbox_drain_s', label: 'outbox consumed after the bulk registration', value: drained.seconds, unit: 's',
     note: `${drained.events} events, ${drained.consumers} consumers${drained.done ? '' : `; NOT drained within ${DRAIN_LIMIT_S} s, measuring anyway`}`, detail: drained,
   });
-  const copy = await rawCopy(ctx.db, databaseUrl);
+  const copy = await rawCopy(ctx.db, databaseUrl, ADMIN);
   const copyRate = Math.round(api.persons / copy.seconds);
   add({ key: 'registration.copy_persons_per_s', label: 'raw COPY of the same rows', value: copyRate, unit: 'persons/s', note: `${copy.rows} rows of 4 tables in ${copy.seconds.toFixed(1)} s`, detail: copy });
   add({ key: 'registration.api_to_copy', label: 'bulk registration / raw COPY', value: Math.round((apiRate / copyRate) * 1000) / 1000, unit: 'x' });

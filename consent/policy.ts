@@ -2,7 +2,7 @@
 // path that discloses personal data asks here (registry reads by clients, DCI search and notify, exports, connector
 // pushes). Inputs: the caller's scopes, the purpose, the published agreements (lawful basis, recipients, categories)
 // and each person's consents at this instant. Every decision is audited; any error refuses everything.
-import { auditEntries } from '../core/audit/entry.js';
+import { auditEntries, type AuditEntry } from '../core/audit/entry.js';
 import type { Ctx } from '../core/server/context.js';
 import { isDataCategory, type DataCategory } from './categories.js';
 import { inForce } from './records.js';
@@ -20,6 +20,12 @@ export interface DisclosureRequest {
    * request (publishedAgreements): a search reads them once for its SQL condition and once more here otherwise.
    */
   agreements?: AgreementRow[];
+  /**
+   * Further entries for the same audit write as the decisions, made from them: what the caller will show (a read's
+   * own entry). One group commit instead of two on the way to the answer; all of them are committed, or nothing is
+   * disclosed.
+   */
+  alsoAudit?: (decisions: Map<string, DisclosureDecision>) => readonly AuditEntry[];
 }
 
 export interface DisclosureDecision {
@@ -50,7 +56,7 @@ export async function decideDisclosure(ctx: Ctx, request: DisclosureRequest): Pr
     decisions = refuseAll('error');
   }
   try {
-    await ctx.audit.recordReads(auditEntries(ctx, [...decisions.values()].map((d) => ({
+    await ctx.audit.recordReads([...auditEntries(ctx, [...decisions.values()].map((d) => ({
       action: 'verify' as const,
       entity: 'consent_decision',
       entityId: d.consentId ?? null,
@@ -58,7 +64,7 @@ export async function decideDisclosure(ctx: Ctx, request: DisclosureRequest): Pr
       fields: [...d.categories].sort(),
       outcome: d.allowed ? ('success' as const) : ('denied' as const),
       details: { purpose: request.purpose ?? null, recipient: request.recipient, reason: d.reason },
-    }))));
+    }))), ...(request.alsoAudit?.(decisions) ?? [])]);
   } catch (err) {
     // an unaudited decision must not disclose
     ctx.log.error({ err: (err as Error).message }, 'consent decisions could not be audited; nothing disclosed');

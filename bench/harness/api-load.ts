@@ -51,7 +51,7 @@ export async function load(baseUrl: string, concurrency: number, limit: { second
 
 /**
  * Registers about `persons` synthetic persons through POST /api/v1/households:bulk, batches of 1,000 households, two
- * batches in flight (the next one generated while the hub writes). This is also the run's population.
+ * batches in flight (the next one generated while the hub writes): the sample registered on top of the seeded population.
  */
 export async function bulkRegister(baseUrl: string, token: string, persons: number, seed: number): Promise<{ persons: number; households: number; seconds: number }> {
   const BATCH = 1000;
@@ -83,28 +83,35 @@ export async function bulkRegister(baseUrl: string, token: string, persons: numb
   return { persons: registeredPersons, households: registeredHouseholds, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
-// the registry's own rows of a registration; the API also writes history, audit and outbox rows, which is its cost
-const REGISTRY_TABLES = ['household', 'person', 'membership', 'person_identifier'];
+// the registry's own rows of a registration (the API also writes history, match keys, audit and outbox rows, which is
+// its cost), each with the rows `createdBy` registered: the API sample, not the seeded population
+const REGISTRY_TABLES: Record<string, (createdBy: string) => string> = {
+  household: (by) => `select * from public.household where created_by = ${by}`,
+  person: (by) => `select * from public.person where created_by = ${by}`,
+  membership: (by) => `select m.* from public.membership m join public.household h on h.id = m.household_id where h.created_by = ${by}`,
+  person_identifier: (by) => `select i.* from public.person_identifier i join public.person p on p.id = i.person_id where p.created_by = ${by}`,
+};
 
 /**
- * The floor for bulk registration: the same rows (as the API wrote them) loaded with COPY into empty copies of the
- * tables with the same indexes and constraints. Exports to files first (untimed), then times the loads. Uses psql's
- * \copy (client side), so the database server may be elsewhere.
+ * The floor for bulk registration: the same rows (as the API wrote them for `createdBy`) loaded with COPY into empty
+ * copies of the tables with the same indexes and constraints. Exports to files first (untimed), then times the
+ * loads. Uses psql's \copy (client side), so the database server may be elsewhere.
  */
-export async function rawCopy(db: Db, databaseUrl: string): Promise<{ seconds: number; rows: number }> {
+export async function rawCopy(db: Db, databaseUrl: string, createdBy: string): Promise<{ seconds: number; rows: number }> {
+  if (!/^[a-z]+:[a-z0-9_.-]+$/i.test(createdBy)) throw new RangeError(`not a principal id: ${createdBy}`);
   const work = await mkdtemp(path.join(tmpdir(), 'srhub-bench-copy-'));
   const psql = (...commands: string[]) =>
     execFileSync('psql', [databaseUrl, '-v', 'ON_ERROR_STOP=1', '-At', ...commands.flatMap((c) => ['-c', c])], { encoding: 'utf8' });
   try {
     await db.execScript('drop schema if exists bench_copy cascade; create schema bench_copy;');
-    for (const table of REGISTRY_TABLES) {
+    for (const [table, rows] of Object.entries(REGISTRY_TABLES)) {
       await db.execScript(`create table bench_copy.${table} (like public.${table} including all)`);
-      psql(`\\copy public.${table} to '${path.join(work, table)}'`);
+      psql(`\\copy (${rows(`'${createdBy}'`)}) to '${path.join(work, table)}'`);
     }
     let rows = 0;
     const started = process.hrtime.bigint();
     // one psql session for the four loads, as a loader would do it
-    const output = psql(...REGISTRY_TABLES.map((table) => `\\copy bench_copy.${table} from '${path.join(work, table)}'`));
+    const output = psql(...Object.keys(REGISTRY_TABLES).map((table) => `\\copy bench_copy.${table} from '${path.join(work, table)}'`));
     for (const [, n] of output.matchAll(/COPY (\d+)/g)) rows += Number(n);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { seconds, rows };

@@ -1,6 +1,7 @@
 // The floor the hub's DCI search is compared with: a bare node:http server on pg that runs the same SQL for a search
-// (core/dci/query/search.ts builds it) and answers the page's person rows as JSON, with nothing else: no
-// authentication, message signature, replay check, consent, audit, envelope or validation.
+// (core/dci/query/search.ts builds it, total_count kept between pages as in the hub: core/dci/query/count.ts) and
+// answers the page's person rows as JSON, with nothing else: no authentication, message signature, replay check,
+// consent, audit, envelope or validation.
 //   DATABASE_URL=... SRHUB_MASTER_KEY=... PORT=8080 npx tsx bench/harness/bare-server.ts
 import { createServer } from 'node:http';
 import pg from 'pg';

@@ -34,15 +34,40 @@ export const ELDERLY_FROM = 60;
 const isChild = `p.birth_date > current_date - interval '${CHILD_UNDER} years'`;
 const isElderly = `p.birth_date <= current_date - interval '${ELDERLY_FROM} years'`;
 const isDisabled = `jsonb_typeof(p.disabilities) = 'array' and jsonb_array_length(p.disabilities) > 0`;
-const MEMBER_AGGREGATES = `
-  count(*)::int as household_size,
-  (count(*) filter (where ${isChild}))::int as children,
-  (count(*) filter (where ${isElderly}))::int as elderly,
-  (count(*) filter (where ${isDisabled}))::int as disabled,
-  (count(*) filter (where p.sex = 'female'))::int as females,
-  (count(*) filter (where ${isChild} and p.birth_date <= current_date - interval '6 years'
-     and p.attributes->>'in_school' = 'false'))::int as children_not_in_school,
-  (count(*) filter (where not (${isChild}) and p.attributes->>'education_level' = 'none'))::int as adults_no_education`;
+// `living`: the filter that keeps the living members, null when the members read are already only the living ones
+const memberAggregates = (living: string | null) => {
+  const count = (when: string | null) => {
+    const filter = [living, when].filter(Boolean).join(' and ');
+    return filter ? `(count(*) filter (where ${filter}))::int` : 'count(*)::int';
+  };
+  return `
+  ${count(null)} as household_size,
+  ${count(isChild)} as children,
+  ${count(isElderly)} as elderly,
+  ${count(isDisabled)} as disabled,
+  ${count("p.sex = 'female'")} as females,
+  ${count(`${isChild} and p.birth_date <= current_date - interval '6 years' and p.attributes->>'in_school' = 'false'`)} as children_not_in_school,
+  ${count(`not (${isChild}) and p.attributes->>'education_level' = 'none'`)} as adults_no_education`;
+};
+
+// The first day after today on which `birth_date <= day - N years` turns true (the day itself, or the next one for
+// a 29 February birth); null when that is past.
+const crossing = (years: number) => {
+  const at = `(p.birth_date + interval '${years} years')::date`;
+  return `(case when ${at} > current_date then ${at} when ${at} = current_date then ${at} + 1 end)`;
+};
+// the extra aggregates of the stored rows (household_features): deceased members, and the first day an age-derived
+// count may change (a member crossing 6, 18 or 60)
+const STORED_AGGREGATES = `,
+  (count(*) filter (where p.death_date is not null))::int as deceased_members,
+  min(least(${[6, CHILD_UNDER, ELDERLY_FROM].map(crossing).join(', ')})) filter (where p.death_date is null) as next_change`;
+// the head's age changes on an anniversary of their birth (give or take a day: 29 February); the next one after today
+const headNextChange = `least(${[0, 1]
+  .flatMap((k) => [-1, 0, 1].map((d) => {
+    const day = `((head.birth_date + make_interval(years => (extract(year from current_date) - extract(year from head.birth_date))::int + ${k}))::date + ${d})`;
+    return `(case when ${day} > current_date then ${day} end)`;
+  }))
+  .join(', ')})`;
 
 // a number from a household attribute, null when absent or not a number (a bad answer never breaks the batch)
 const numberAttribute = (key: string) =>
@@ -101,25 +126,33 @@ export function featureColumn(alias: string, name: string): string | undefined {
  * so a chunk of ids reads only its members through the index; without it the members are filtered through their
  * household. Either way everyone is one hash aggregate (a per-household lateral subquery was 5 times slower).
  */
-export function featuresSql(where = 'true', memberWhere?: string): string {
+export function featuresSql(where = 'true', memberWhere?: string, options: { stored?: boolean } = {}): string {
   const counts = ['household_size', 'children', 'elderly', 'disabled', 'females', 'children_not_in_school', 'adults_no_education'];
   // everyone (no filter): the members need no join to their household, the outer query drops the deregistered ones
   // (at 1,000,000 persons that join was a sixth of the features' time)
   const everyone = !memberWhere && where === 'true';
+  // the stored rows also count the deceased members: every current member is read, each count filtered to the living
+  const stored = options.stored === true;
   return `select h.id as household_id, h.area_code, h.head_person_id,
-    ${FEATURE_DEFS.map((f) => `${f.sql} as ${f.name}`).join(',\n    ')}
+    ${FEATURE_DEFS.map((f) => `${f.sql} as ${f.name}`).join(',\n    ')}${stored ? `,
+    coalesce(agg.deceased_members, 0) as deceased_members, least(agg.next_change, ${headNextChange}) as valid_until` : ''}
   from household h
   left join (
-    select m.household_id, ${MEMBER_AGGREGATES}
+    select m.household_id, ${memberAggregates(stored ? 'p.death_date is null' : null)}${stored ? STORED_AGGREGATES : ''}
     from membership m join person p on p.id = m.person_id
     ${memberWhere || everyone ? '' : 'join household h on h.id = m.household_id'}
-    where m.end_date is null and p.death_date is null and (${memberWhere ?? (everyone ? 'true' : `h.deregistered_at is null and (${where})`)})
+    where m.end_date is null ${stored ? '' : 'and p.death_date is null '}and (${memberWhere ?? (everyone ? 'true' : `h.deregistered_at is null and (${where})`)})
     group by m.household_id
   ) agg on agg.household_id = h.id
   cross join lateral (select ${counts.map((c) => `coalesce(agg.${c}, 0) as ${c}`).join(', ')}) a
   left join person head on head.id = h.head_person_id
   where h.deregistered_at is null and (${where})`;
 }
+
+/** The columns of household_features, in the order of featuresSql(..., { stored: true }). */
+export const STORED_FEATURE_COLUMNS: readonly string[] = [
+  'household_id', 'area_code', 'head_person_id', ...FEATURE_DEFS.map((f) => f.name), 'deceased_members', 'valid_until',
+];
 
 /** The documented list (GET /api/v1/assessment-features and docs/assessment.md). */
 export function describeFeatures(): Feature[] {

@@ -100,8 +100,8 @@ export async function runScoringStep(db: Db, chunkSize: number): Promise<boolean
 
 export function startAssessment(deps: { db: Db; log: Logger; outbox: Outbox }, options: AssessmentOptions = {}): Assessment {
   const { db, log, outbox } = deps;
-  // each chunk reads the member tables once whatever its size (its households' members are spread over all of
-  // person): 5,000 made 45 passes over 1,000,000 persons, 50,000 makes 5 (docs/assessment.md)
+  // each chunk reads its households' stored features by key (features-store.ts: the first refresh after a bulk load
+  // computes everyone in one pass); fewer, larger chunks mean fewer commits of the job's cursor
   const chunkSize = options.chunkSize ?? 50_000;
   const timing = options.eligibility ?? { settleMs: 2000, maxDelayMs: 30_000 };
   outbox.register({

@@ -1,7 +1,8 @@
 // Scoring households with a published model, set-based: the model compiled into one INSERT ... SELECT over the
-// households (a few after a change, a chunk of the batch job after a publish), never a loop over records in JS.
+// households' stored features (a few after a change, a chunk of the batch job after a publish), never a loop over
+// records in JS.
 import type { Db } from '../db/index.js';
-import { featuresSql } from './features.js';
+import { refreshFeatures } from './features-store.js';
 import { scoreSelect, type ModelDefinition } from './model.js';
 import { SqlParams } from './sql-params.js';
 
@@ -22,8 +23,10 @@ export async function publishedModels(db: Db): Promise<PublishedModel[]> {
 /** Scores the given households (active ones; a deregistered household's score is removed); answers how many. */
 export async function scoreHouseholds(tx: Db, model: PublishedModel, householdIds: readonly string[]): Promise<number> {
   if (householdIds.length === 0) return 0;
+  // the stored features, brought up to date first (features-store.ts): a row per household, no member aggregate
+  await refreshFeatures(tx);
   const params = new SqlParams([model.id, model.version, householdIds]);
-  const select = scoreSelect(model.definition, params, featuresSql('h.id = any($3::uuid[])', 'm.household_id = any($3::uuid[])'));
+  const select = scoreSelect(model.definition, params, 'select * from household_features where household_id = any($3::uuid[])');
   const rows = await tx.query<{ household_id: string }>(
     `insert into household_score (model_id, household_id, model_version, score, breakdown, computed_at)
      select $1::uuid, s.household_id, $2::int, s.score, s.breakdown, now() from (${select}) s

@@ -36,7 +36,7 @@ Commands:
   serve [--demo]           start the hub (--demo: seed demo data on first start)
   migrate                  apply pending database migrations and exit
   seed --demo              add the demo country: admin areas and a few hundred households
-  seed --persons N         add about N synthetic persons (in households) for benchmarks
+  seed --persons N         add about N synthetic persons (in households) for benchmarks, written directly in chunks
   import FILE.csv          bulk-import households from a CSV file (see docs/import.md)
   areas import FILE.geojson
                            create or update admin areas and their boundaries from a GeoJSON FeatureCollection
@@ -194,8 +194,18 @@ async function seedCommand(args: string[]): Promise<number> {
       console.log(seeded ? `Seeded ${seeded.households} households (${seeded.persons} persons).` : 'The registry already has data; demo seed skipped.');
     }
     if (persons) {
-      const seeded = await seedPersons(ctx, persons, seed);
-      console.log(`Seeded ${seeded.households} households (${seeded.persons} persons).`);
+      const started = Date.now();
+      let reported = 0;
+      const seeded = await seedPersons(ctx, persons, seed, {
+        // a line per 100,000 persons or so: a 10,000,000-person run takes a while
+        onProgress: (total) => {
+          if (total.persons - reported < 100_000) return;
+          reported = total.persons;
+          process.stderr.write(`${total.persons} persons in ${total.households} households, ${Math.round((Date.now() - started) / 1000)} s\n`);
+        },
+      });
+      const seconds = (Date.now() - started) / 1000;
+      console.log(`Seeded ${seeded.households} households (${seeded.persons} persons) in ${seconds.toFixed(1)} s, ${Math.round(seeded.persons / seconds)} persons/s.`);
     }
     return 0;
   });

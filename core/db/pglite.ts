@@ -1,7 +1,9 @@
 // The embedded engine: PGlite (PostgreSQL compiled to WASM), persisted in a folder or held in memory.
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-// trigram similarity for deduplication's blocking (migration 017 creates the extension where it is loaded)
+// trigram similarity for deduplication's blocking (migration 017 creates the extension where it is loaded), and
+// btree columns in its GiST nearest-name indexes (migration 028)
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { DATE_OID, INT8_OID, NUMERIC_OID, parseDate, parseInt8, type Db } from './db.js';
@@ -15,7 +17,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
   }
   try {
     const pglite = await PGlite.create(dataDir, {
-      extensions: { pg_trgm },
+      extensions: { pg_trgm, btree_gist },
       parsers: { [DATE_OID]: parseDate, [INT8_OID]: parseInt8, [NUMERIC_OID]: (v: string) => v },
     });
     return pgliteDb(pglite, lock);

@@ -10,7 +10,8 @@ import { dciClientSettings, verifySender, type DciClientSettings } from './clien
 import { decryptMessage, encryptMessage } from './encryption.js';
 import { DciError, hubSenderId, type Envelope } from './envelope.js';
 import { DciSecurityError } from './security-error.js';
-import { signEnvelope } from './signature.js';
+import { canonicalJson } from './canonical.js';
+import { signCanonical, signEnvelope } from './signature.js';
 
 export interface OpenedMessage {
   header: Envelope['header'];
@@ -76,15 +77,43 @@ export async function sealMessage(
   /** The receiver's settings when the caller has them already (null: it has none); read otherwise. */
   known?: DciClientSettings | null,
 ) {
-  const settings = known !== undefined ? known : receiverClientId ? await dciClientSettings(deps.db, receiverClientId) : undefined;
-  let body = message;
-  let head = header;
-  if (message !== undefined && settings?.encryptResponses && settings.encryptionKey) {
-    body = await encryptMessage(message, settings.encryptionKey);
-    head = { ...header, is_msg_encrypted: true };
-  }
+  const { head, body } = await protect(deps, receiverClientId, header, message, known);
   const signature = await signEnvelope(deps.keys, hubSenderId(deps.config), head, body);
   return { signature, header: head, ...(body === undefined ? {} : { message: body }) };
+}
+
+/**
+ * sealMessage as the JSON text of the envelope, for a sync answer: header and message are written once, in the
+ * canonical form the signature covers, and that same text is the body (a page of records is not serialised twice).
+ */
+export async function sealMessageText(
+  deps: { config: Config; db: Db; keys: KeyStore },
+  receiverClientId: string | undefined,
+  header: Record<string, unknown>,
+  message: unknown,
+  known?: DciClientSettings | null,
+): Promise<string> {
+  const { head, body } = await protect(deps, receiverClientId, header, message, known);
+  const headerText = canonicalJson(head);
+  const messagePart = body === undefined ? '' : `,"message":${canonicalJson(body)}`;
+  // canonicalJson({ header, message }): the keys in order, an undefined message left out
+  const signature = await signCanonical(deps.keys, hubSenderId(deps.config), `{"header":${headerText}${messagePart}}`);
+  return `{"signature":${JSON.stringify(signature)},"header":${headerText}${messagePart}}`;
+}
+
+/** The header and message as sent: the message encrypted to the receiver when its settings ask for it. */
+async function protect(
+  deps: { db: Db },
+  receiverClientId: string | undefined,
+  header: Record<string, unknown>,
+  message: unknown,
+  known: DciClientSettings | null | undefined,
+): Promise<{ head: Record<string, unknown>; body: unknown }> {
+  const settings = known !== undefined ? known : receiverClientId ? await dciClientSettings(deps.db, receiverClientId) : undefined;
+  if (message !== undefined && settings?.encryptResponses && settings.encryptionKey) {
+    return { head: { ...header, is_msg_encrypted: true }, body: await encryptMessage(message, settings.encryptionKey) };
+  }
+  return { head: header, body: message };
 }
 
 const CALLBACK_SUFFIXES = ['txn/on-status', 'on-search', 'on-subscribe', 'on-unsubscribe', 'notify'];

@@ -7,7 +7,7 @@ import type { OutgoingMessage } from '../delivery/worker.js';
 import type { Ctx } from '../server/context.js';
 import type { ApiRequest, Handlers } from '../server/handlers.js';
 import { ack, callbackHeader, checkHeader, DciError, hubSenderId, rejectionError, requestShapedHeader, type Envelope, type HeaderRejection, type MsgHeader } from './envelope.js';
-import { callbackBase, callbackUrl, openMessage, sealMessage, type OpenedMessage } from './messages.js';
+import { callbackBase, callbackUrl, openMessage, sealMessage, sealMessageText, type OpenedMessage } from './messages.js';
 import { dciSchemas, describeErrors } from './schemas.js';
 import { searchBatch } from './search-batch.js';
 import { subscribe, unsubscribe } from './subscriptions.js';
@@ -36,7 +36,15 @@ async function sendRejected(ctx: Ctx, res: Response, opened: OpenedMessage, acti
     status_reason_code: rejection.code,
     status_reason_message: rejection.message,
   });
-  res.status(200).json(await sealMessage(ctx, opened.clientId, header, undefined, opened.settings ?? null));
+  sendSealed(res, await sealMessageText(ctx, opened.clientId, header, undefined, opened.settings ?? null));
+}
+
+/**
+ * A sync answer: the sealed envelope's text as it was signed. Written directly rather than with res.send, which
+ * would hash the whole body (~100 kB for a page of records) for an ETag that no answer to a POST uses.
+ */
+function sendSealed(res: Response, text: string): void {
+  res.status(200).set({ 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) }).end(text);
 }
 
 const referenceIds = (items: Message[]) => items.map((i) => i?.reference_id).filter((r): r is string => typeof r === 'string');
@@ -53,7 +61,7 @@ export const dciRoutes: Handlers = {
     const answer = await searchBatch(ctx, message);
     const n = answer.search_response.length;
     const header = callbackHeader(opened.header, 'on-search', hubSenderId(ctx.config), { total_count: n, completed_count: n });
-    res.status(200).json(await sealMessage(ctx, opened.clientId, header, answer, opened.settings ?? null));
+    sendSealed(res, await sealMessageText(ctx, opened.clientId, header, answer, opened.settings ?? null));
   },
 
   async post_reg_search(ctx, req, res) {
@@ -121,7 +129,7 @@ export const dciRoutes: Handlers = {
     });
     if (res.headersSent) return;
     const { header, body } = await statusAnswer(ctx, ctx.db, opened, message);
-    res.status(200).json(await sealMessage(ctx, opened.clientId, header, body, opened.settings ?? null));
+    sendSealed(res, await sealMessageText(ctx, opened.clientId, header, body, opened.settings ?? null));
   },
 
   async post_reg_txnstatus(ctx, req, res) {

@@ -61,12 +61,27 @@ export async function signEnvelope(
   message: unknown,
   ttlSeconds = DEFAULT_SIGNATURE_TTL_SECONDS,
 ): Promise<string> {
+  return signCanonical(keys, senderId, canonicalJson({ header, message }), ttlSeconds);
+}
+
+/** signEnvelope for a caller that has written canonicalJson({header, message}) already (to send the same text). */
+export async function signCanonical(keys: KeyStore, senderId: string, canonical: string, ttlSeconds = DEFAULT_SIGNATURE_TTL_SECONDS): Promise<string> {
   const key = await keys.signingKey(DCI_SIGNING_ALG);
   const created = Math.floor(Date.now() / 1000);
   const expires = created + ttlSeconds;
-  const data = Buffer.from(signingString(created, expires, envelopeDigest(header, message)), 'utf8');
-  const signature = sign(null, data, KeyObject.from(key.privateKey as unknown as webcrypto.CryptoKey)).toString('base64');
+  const digest = createHash('sha256').update(canonical, 'utf8').digest('base64');
+  const data = Buffer.from(signingString(created, expires, digest), 'utf8');
+  const signature = sign(null, data, keyObjectOf(key.privateKey as unknown as webcrypto.CryptoKey)).toString('base64');
   return formatSignature({ namespace: 'dci', senderId, kid: key.kid, algorithm: 'ed25519', created, expires, headers: SIGNED_HEADERS, signature });
+}
+
+// KeyObject.from costs about as much as the Ed25519 signature itself; the key store hands out the same CryptoKey
+// until a rotation, so its KeyObject is made once
+const keyObjects = new WeakMap<webcrypto.CryptoKey, KeyObject>();
+function keyObjectOf(key: webcrypto.CryptoKey): KeyObject {
+  let object = keyObjects.get(key);
+  if (!object) keyObjects.set(key, (object = KeyObject.from(key)));
+  return object;
 }
 
 export function formatSignature(p: SignatureParams): string {

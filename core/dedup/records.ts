@@ -49,16 +49,36 @@ function toRecord(r: RecordRow): MatchRecord {
   };
 }
 
-const trigramByDb = new WeakMap<Db, Promise<boolean>>();
+export interface BlockingCapabilities {
+  /** pg_trgm is installed (migration 017 creates it where the engine has it). */
+  trigram: boolean;
+  /** The GiST nearest-name indexes exist (migration 028 creates them where pg_trgm and btree_gist are). */
+  nearestNames: boolean;
+}
 
-/** Whether pg_trgm is installed in this database (migration 017 creates it where the engine has it). */
-export function hasTrigram(db: Db): Promise<boolean> {
-  let known = trigramByDb.get(db);
+const capabilitiesByDb = new WeakMap<Db, Promise<BlockingCapabilities>>();
+
+/**
+ * What this database offers deduplication's blocking, asked once per Db object (one catalog query: a transaction's
+ * Db is a new object each time, so a registration's check asks once).
+ */
+export function blockingCapabilities(db: Db): Promise<BlockingCapabilities> {
+  let known = capabilitiesByDb.get(db);
   if (!known) {
     known = db
-      .query<{ n: number }>(`select count(*)::int as n from pg_extension where extname = 'pg_trgm'`)
-      .then(([r]) => r.n > 0);
-    trigramByDb.set(db, known);
+      .query<BlockingCapabilities>(
+        `select exists (select 1 from pg_extension where extname = 'pg_trgm') as trigram,
+                (to_regclass('dedup_match_key_date_name') is not null and to_regclass('dedup_match_key_phonetic_name') is not null) as "nearestNames"`,
+      )
+      .then(([r]) => ({ trigram: r.trigram, nearestNames: r.nearestNames }));
+    // a failed look-up (the database briefly unreachable) is asked again next time, not remembered
+    known.catch(() => capabilitiesByDb.delete(db));
+    capabilitiesByDb.set(db, known);
   }
   return known;
+}
+
+/** Whether pg_trgm is installed in this database. */
+export async function hasTrigram(db: Db): Promise<boolean> {
+  return (await blockingCapabilities(db)).trigram;
 }

@@ -2,7 +2,8 @@
 // an agreement's lawful basis) covers the client and the request's purpose (X-Purpose), and of them only the fields
 // of the allowed data categories. Staff users keep their scope-based access. The decision is consent/policy.ts's.
 import { HOUSEHOLD_FIELDS, keepCategories, PERSON_FIELDS, type DataCategory } from '../../consent/categories.js';
-import { decideDisclosure, type DisclosureDecision } from '../../consent/policy.js';
+import { decideDisclosure, type DisclosureDecision, type DisclosureRequest } from '../../consent/policy.js';
+import type { AuditEntry } from '../audit/entry.js';
 import type { Ctx } from '../server/context.js';
 import { HubError } from '../server/errors.js';
 import type { Household, HouseholdSummary, Person } from './types.js';
@@ -23,15 +24,24 @@ export function historyRefused(): HubError {
   return new HubError(403, 'disclosure.refused', 'Record history is not disclosed to API clients.', { reason: 'history.not_disclosed' });
 }
 
-async function decide(ctx: Ctx, personIds: string[]): Promise<Map<string, DisclosureDecision>> {
-  return decideDisclosure(ctx, { purpose: ctx.purpose, recipient: ctx.principal.id, personIds });
+async function decide(ctx: Ctx, personIds: string[], alsoAudit?: DisclosureRequest['alsoAudit']): Promise<Map<string, DisclosureDecision>> {
+  return decideDisclosure(ctx, { purpose: ctx.purpose, recipient: ctx.principal.id, personIds, alsoAudit });
 }
 
-/** The people the client may see, each cut to its allowed categories (the others left out). */
-export async function disclosePeople(ctx: Ctx, people: Person[]): Promise<{ shown: Partial<Person>[]; decisions: Map<string, DisclosureDecision> }> {
-  const decisions = await decide(ctx, people.map((p) => p.id));
-  const shown = people.filter((p) => decisions.get(p.id)?.allowed).map((p) => keepCategories(p, decisions.get(p.id)!.categories, PERSON_FIELDS));
-  return { shown, decisions };
+/**
+ * The people the client may see, each cut to its allowed categories (the others left out). `audit` gives the entries
+ * of what is shown (the read itself): they are written with the decisions, in one audit write.
+ */
+export async function disclosePeople(
+  ctx: Ctx,
+  people: Person[],
+  audit?: (shown: Partial<Person>[]) => readonly AuditEntry[],
+): Promise<{ shown: Partial<Person>[]; decisions: Map<string, DisclosureDecision> }> {
+  const cut = (decisions: Map<string, DisclosureDecision>) =>
+    people.filter((p) => decisions.get(p.id)?.allowed).map((p) => keepCategories(p, decisions.get(p.id)!.categories, PERSON_FIELDS));
+  const decisions = await decide(ctx, people.map((p) => p.id), audit && ((d) => audit(cut(d))));
+  // cut again from what the decision answered: when its audit write failed, everyone is refused
+  return { shown: cut(decisions), decisions };
 }
 
 /** The categories every one of these people allows (a household's own fields concern all its members). */

@@ -1,13 +1,13 @@
-// A policy simulation computed in SQL over temporary tables, never touching live data: the households in scope with
-// their features (one snapshot), scored by the baseline model and the scenario's, each policy applied by the same
-// SELECT as live eligibility (core/programs/eligibility.ts), then aggregated: totals, deltas, by area, by group and
-// the fairness shares. The temporary tables are dropped at commit.
-import { featuresSql } from '../assessment/features.js';
-import { scoreSelect, type ModelDefinition } from '../assessment/model.js';
+// A policy simulation computed in SQL, never touching live data: one statement (one snapshot) reads the stored
+// features of the households in scope (household_features: the caller refreshes them first, see worker.ts), scores
+// them by the baseline model and the scenario's in the same pass, applies each policy by the same SELECT as live
+// eligibility (core/programs/eligibility.ts) and keeps one row per household in a temporary table; the aggregates
+// (totals, deltas, by area, by group, the fairness shares) are read from it. The temporary tables go at commit.
+import { scoreExpression, type ModelDefinition } from '../assessment/model.js';
 import { SqlParams } from '../assessment/sql-params.js';
 import type { Db } from '../db/db.js';
 import { useBulkSettings } from '../db/bulk-settings.js';
-import { POLICY_COLUMNS, policySelect, type Policy } from '../programs/eligibility.js';
+import { policySelect, type Policy } from '../programs/eligibility.js';
 
 export interface SimulationInput {
   baseline: { policy: Policy; model: ModelDefinition | null };
@@ -93,23 +93,10 @@ const sharesOf = (row: Record<string, unknown>, prefix: string): Shares => ({
   with_children: (row[`${prefix}_with_children`] as number | null) ?? null,
 });
 
-// the temporary tables have no keys: they are read whole by hash joins, and an index per table cost its build
-async function scoreInto(tx: Db, table: string, model: ModelDefinition | null): Promise<void> {
-  await tx.query(`create temp table ${table} (household_id uuid, score float8) on commit drop`);
-  if (!model) return;
-  const params = new SqlParams();
-  await tx.query(`insert into ${table} select s.household_id, s.score from (${scoreSelect(model, params, 'select * from sim_features')}) s`, params.values);
-}
-
-async function applyPolicy(tx: Db, table: string, policy: Policy, scores: string): Promise<void> {
-  await tx.query(`create temp table ${table} (${POLICY_COLUMNS}) on commit drop`);
-  const params = new SqlParams();
-  await tx.query(`insert into ${table} ${policySelect(policy, params, { features: 'sim_features', scores: policy.hasScore ? scores : null })}`, params.values);
-}
-
 /**
- * Runs the simulation inside `tx` (the caller's transaction: its temporary tables go at commit); `record` gets the
- * household ids newly included and excluded, to store them with the result.
+ * Runs the simulation inside `tx` (the caller's transaction: its temporary tables go at commit) over the stored
+ * features, which the caller has refreshed (refreshFeatures); `record` gets the household ids newly included and
+ * excluded, to store them with the result.
  */
 export async function simulate(
   tx: Db,
@@ -117,10 +104,10 @@ export async function simulate(
   record: (changesSelect: string) => Promise<void>,
 ): Promise<SimulationResult> {
   await useBulkSettings(tx);
-  for (const table of ['sim_scope', 'sim_features', 'sim_base_scores', 'sim_scen_scores', 'sim_base', 'sim_scen', 'sim_rows']) {
-    await tx.query(`drop table if exists pg_temp.${table}`);
-  }
-  // the scope as rows, so the features snapshot below needs no parameters (CREATE TABLE AS takes none)
+  // the planner has no statistics on the statement's CTEs and sorted all of them for merge joins; hashing the two
+  // policies' rows instead took a quarter off the statement at 1,000,000 persons (docs/benchmarks.md)
+  await tx.query(`select set_config('enable_mergejoin', 'off', true)`);
+  for (const table of ['sim_scope', 'sim_rows']) await tx.query(`drop table if exists pg_temp.${table}`);
   // every area in scope (each scope area with its subtree), so each household is one hash lookup, not a subquery
   await tx.query('create temp table sim_scope (code text primary key) on commit drop');
   if (input.areas) {
@@ -129,29 +116,44 @@ export async function simulate(
       [input.areas],
     );
   }
-  const inScope = input.areas ? 'h.area_code in (select sc.code from sim_scope sc)' : 'true';
-  await tx.query(`create temp table sim_features on commit drop as ${featuresSql(inScope)}`);
-
-  await scoreInto(tx, 'sim_base_scores', input.baseline.model);
+  const inScope = input.areas ? 'hf.area_code in (select sc.code from sim_scope sc)' : 'true';
+  const params = new SqlParams();
+  const score = (model: ModelDefinition | null) => (model ? scoreExpression(model, params, 'hf') : 'null::float8');
   // a scenario that leaves the model as it is (rules, quota, budget, benefits only) reuses the baseline's scores
   const sameModel = JSON.stringify(input.scenario.model) === JSON.stringify(input.baseline.model);
-  if (!sameModel) await scoreInto(tx, 'sim_scen_scores', input.scenario.model);
-  await applyPolicy(tx, 'sim_base', input.baseline.policy, 'sim_base_scores');
-  await applyPolicy(tx, 'sim_scen', input.scenario.policy, sameModel ? 'sim_base_scores' : 'sim_scen_scores');
+  const scores = `${score(input.baseline.model)} as base_score, ${sameModel ? 'null::float8' : score(input.scenario.model)} as scen_score`;
+  // policySelect joins its scores on the household id: a lateral row of the household's own score column is that
+  // join without one (the planner flattens it), where a relation of scores cost two sorts and a merge per policy
+  const scoreOf = (column: string) => `lateral (select f.household_id, f.${column} as score)`;
+  const base = policySelect(input.baseline.policy, params, { features: 'sim_f', scores: input.baseline.policy.hasScore ? scoreOf('base_score') : null });
+  const scen = policySelect(input.scenario.policy, params, {
+    features: 'sim_f',
+    scores: input.scenario.policy.hasScore ? scoreOf(sameModel ? 'base_score' : 'scen_score') : null,
+  });
 
   // one row per household in scope: its group, demographics and both outcomes
+  // (CREATE TABLE AS takes no parameters: the table first, then the rows)
   await tx.query(
-    `create temp table sim_rows on commit drop as
+    `create temp table sim_rows (household_id uuid, area_code text, area_group text, size int, female_head boolean,
+       children int, elderly int, disabled int, base boolean, scen boolean, base_cost float8, scen_cost float8) on commit drop`,
+  );
+  await tx.query(
+    `insert into sim_rows
+     with sim_f as materialized (select hf.*, ${scores} from household_features hf where ${inScope}),
+       sim_base as (${base}),
+       sim_scen as (${scen})
      select f.household_id, f.area_code,
        coalesce(nullif(split_part(a.path, '/', ${Math.trunc(input.groupLevel)} + 2), ''), f.area_code) as area_group,
        f.household_size as size, f.head_female as female_head, f.children, f.elderly, f.disabled,
        coalesce(b.eligible, false) as base, coalesce(s.eligible, false) as scen,
        coalesce(b.cost, 0) as base_cost, coalesce(s.cost, 0) as scen_cost
-     from sim_features f join admin_area a on a.code = f.area_code
+     from sim_f f join admin_area a on a.code = f.area_code
      left join sim_base b on b.household_id = f.household_id
      left join sim_scen s on s.household_id = f.household_id`,
+    params.values,
   );
 
+  // totals, shares and groups in one scan of the rows
   const [totals] = await tx.query<Record<string, number>>(
     `select count(*)::int as households, coalesce(sum(r.size), 0)::int as persons,
        (count(*) filter (where r.base))::int as base_households, coalesce(sum(r.size) filter (where r.base), 0)::int as base_persons,
@@ -162,7 +164,13 @@ export async function simulate(
        coalesce(sum(r.size) filter (where r.scen and not r.base), 0)::int as included_persons,
        (count(*) filter (where r.base and not r.scen))::int as excluded_households,
        coalesce(sum(r.size) filter (where r.base and not r.scen), 0)::int as excluded_persons,
-       ${shareColumns('pop', 'true')}, ${shareColumns('base', 'r.base')}, ${shareColumns('scen', 'r.scen')}
+       ${shareColumns('pop', 'true')}, ${shareColumns('base', 'r.base')}, ${shareColumns('scen', 'r.scen')},
+       ${GROUPS.map(([name, sql]) => `
+       (count(*) filter (where ${sql}))::int as ${name}_pop,
+       (count(*) filter (where ${sql} and r.base))::int as ${name}_base,
+       (count(*) filter (where ${sql} and r.scen))::int as ${name}_scen,
+       (count(*) filter (where ${sql} and r.scen and not r.base))::int as ${name}_in,
+       (count(*) filter (where ${sql} and r.base and not r.scen))::int as ${name}_out`).join(',')}
      from sim_rows r`,
   );
   const areas = await tx.query<Record<string, unknown> & { area_group: string }>(
@@ -172,15 +180,6 @@ export async function simulate(
        coalesce(sum(r.base_cost) filter (where r.base), 0)::float8 as baseline_cost, coalesce(sum(r.scen_cost) filter (where r.scen), 0)::float8 as scenario_cost,
        ${shareColumns('pop', 'true')}, ${shareColumns('base', 'r.base')}, ${shareColumns('scen', 'r.scen')}
      from sim_rows r group by r.area_group order by r.area_group`,
-  );
-  const [groups] = await tx.query<Record<string, number>>(
-    `select ${GROUPS.map(([name, sql]) => `
-       (count(*) filter (where ${sql}))::int as ${name}_pop,
-       (count(*) filter (where ${sql} and r.base))::int as ${name}_base,
-       (count(*) filter (where ${sql} and r.scen))::int as ${name}_scen,
-       (count(*) filter (where ${sql} and r.scen and not r.base))::int as ${name}_in,
-       (count(*) filter (where ${sql} and r.base and not r.scen))::int as ${name}_out`).join(',')}
-     from sim_rows r`,
   );
   await record(
     `select r.household_id, case when r.scen then 'included' else 'excluded' end as change, r.area_code
@@ -210,11 +209,11 @@ export async function simulate(
     })),
     by_group: GROUPS.map(([name]) => ({
       group: name,
-      population_households: groups[`${name}_pop`],
-      baseline_households: groups[`${name}_base`],
-      scenario_households: groups[`${name}_scen`],
-      newly_included: groups[`${name}_in`],
-      newly_excluded: groups[`${name}_out`],
+      population_households: totals[`${name}_pop`],
+      baseline_households: totals[`${name}_base`],
+      scenario_households: totals[`${name}_scen`],
+      newly_included: totals[`${name}_in`],
+      newly_excluded: totals[`${name}_out`],
     })),
     fairness: {
       population: sharesOf(totals, 'pop'),

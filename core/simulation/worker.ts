@@ -1,11 +1,13 @@
 // Computes queued simulations in the background, each exactly once across hub instances:
 //   1. claim (a short transaction): the oldest queued simulation, or a running one whose lease ran out, becomes
 //      `running` with attempts + 1 and a lease; FOR UPDATE SKIP LOCKED lets instances claim different rows;
-//   2. compute (one transaction holding the row's lock throughout): the claim is checked to be still this one's, the
-//      simulation runs over temporary tables, its changes and result are written and the row becomes `done`.
+//   2. compute: the stored household features are refreshed (a short transaction of their own), then one transaction
+//      holding the row's lock throughout checks the claim is still this one's, runs the simulation over temporary
+//      tables, writes its changes and result and makes the row `done`.
 // While step 2 holds the lock no other instance can claim the row, however long it takes; if the instance dies the
 // transaction rolls back, the lock goes, the lease runs out and another instance (or this one restarted) takes it.
 // The lease only covers the moment between the two steps. A simulation failing MAX_ATTEMPTS times becomes `failed`.
+import { refreshFeatures } from '../assessment/features-store.js';
 import type { Bus } from '../cache/index.js';
 import type { Db } from '../db/db.js';
 import type { Logger } from '../log.js';
@@ -53,6 +55,8 @@ export async function claimSimulation(db: Db, leaseMs = DEFAULT_LEASE_MS): Promi
  * is no longer this one's (another instance took it after the lease ran out).
  */
 export async function computeClaimed(db: Db, claim: Claim): Promise<boolean> {
+  // the stored features brought up to date in a short transaction of their own (it holds the refresh lock)
+  await db.transaction((tx) => refreshFeatures(tx));
   return db.transaction(async (tx) => {
     const [mine] = await tx.query<{ id: string }>(
       `select id from simulation where id = $1 and status = 'running' and attempts = $2 for update skip locked`,

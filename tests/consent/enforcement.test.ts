@@ -185,6 +185,29 @@ describe.each(dbEngines())('consent enforcement on %s', (db) => {
     expect(entries[1].fields).toEqual(['area', 'name']);
   });
 
+  it('writes a client read\'s own entry in the same audit write as its decision, and discloses nothing if that fails', async () => {
+    const { memberIds: [person, other] } = await householdWithContacts();
+    await grant(person);
+    expect((await h.t.get(`/api/v1/persons/${person}`, purpose('cash-transfer', progA))).status).toBe(200);
+    // xmin: the transaction that wrote the row
+    const entries = await h.t.hub.db.query<{ id: number; entity: string; outcome: string; fields: string[]; tx: string }>(
+      `select id, entity, outcome, fields, xmin::text as tx from audit_log where subject_person_id = $1 and actor = 'client:prog-a' order by id`, [person]);
+    expect(entries.map((e) => [e.entity, e.outcome])).toEqual([['consent_decision', 'success'], ['person', 'success']]);
+    expect(entries[1].id).toBe(entries[0].id + 1);
+    expect(entries[1].tx).toBe(entries[0].tx);
+    expect(entries[1].fields).toEqual(expect.arrayContaining(['given_name', 'family_name']));
+    expect(entries[1].fields).not.toContain('phone');
+    // a refused read writes its decision only
+    expect((await h.t.get(`/api/v1/persons/${other}`, purpose('cash-transfer', progA))).status).toBe(403);
+    const refusedEntries = await h.t.hub.db.query<{ entity: string }>(`select entity from audit_log where subject_person_id = $1 and actor = 'client:prog-a'`, [other]);
+    expect(refusedEntries.map((e) => e.entity)).toEqual(['consent_decision']);
+    // entries that cannot be made refuse everyone, as an audit that cannot be written does
+    const decisions = await decideDisclosure(h.ctxAs({ id: 'client:prog-a' }), {
+      purpose: 'cash-transfer', recipient: 'client:prog-a', personIds: [person], alsoAudit: () => { throw new Error('no entry'); },
+    });
+    expect(decisions.get(person)).toMatchObject({ allowed: false, reason: 'error' });
+  });
+
   it('fails closed: a database error refuses everyone', async () => {
     const { memberIds: [person] } = await householdWithContacts();
     await grant(person);

@@ -18,6 +18,7 @@ import {
   type Frame,
   type Limits,
 } from './attributes.js';
+import { exactCount } from './count.js';
 import { expressionCondition, readExpressionQuery } from './expression.js';
 import { predicateCondition } from './predicate.js';
 import { badCriteria, badFilter, isPlainObject, Rejection, shown } from './rejection.js';
@@ -89,11 +90,16 @@ const FRAME: Record<Entity, Frame> = {
 const ID: Record<Entity, string> = { Group: 'h.id', Member: 'p.id' };
 // whose consent covers a record: a Member's own; a Group's head of household (who registers for it)
 const CONSENTING_PERSON: Record<Entity, string> = { Group: 'h.head_person_id', Member: 'p.id' };
-// current registry records only: not a deregistered household, nor a person whose current household is one (a
-// self-contained condition, whatever FROM joins; a person in no household stays)
-const ACTIVE: Record<Entity, string> = {
-  Group: 'h.deregistered_at is null',
-  Member: `not exists (select 1 from membership dm join household dh on dh.id = dm.household_id
+// current registry records only: not a deregistered household, nor a person whose current household is one. A
+// Member search that joins the current household already (CURRENT_HOUSEHOLD, at most one: membership_one_current)
+// tests it there; otherwise a self-contained condition (a person in no household stays), which the partial index
+// household_deregistered (migration 031) answers without reading the households.
+const ACTIVE: Record<Entity, (c: Compiler) => string> = {
+  Group: () => 'h.deregistered_at is null',
+  Member: (c) =>
+    c.readsCurrentHousehold
+      ? `${CURRENT_HOUSEHOLD}.deregistered_at is null`
+      : `not exists (select 1 from membership dm join household dh on dh.id = dm.household_id
     where dm.person_id = p.id and dm.end_date is null and dh.deregistered_at is not null)`,
 };
 
@@ -119,7 +125,6 @@ async function search(db: Db, criteria: SearchCriteria, scope: SearchScope, conf
 
   // the caller's areas (core/registry/scope.ts semantics: null = all; a person is seen through their current household)
   const where: string[] = [];
-  if (!scope.includeDeregistered) where.push(ACTIVE[entity]);
   if (scope.areas) {
     const household = entity === 'Group' ? 'h' : householdAlias(c, CURRENT_HOUSEHOLD);
     where.push(areaIn(`${household}.area_code`, c.params.add([...scope.areas], 'text[]')));
@@ -132,10 +137,12 @@ async function search(db: Db, criteria: SearchCriteria, scope: SearchScope, conf
   // the count takes the filter's parameters only; sort keys, limit and offset come after them
   const filterParams = c.params.values.length;
   const order = orderBy(c, entity, criteria.sort);
+  // last: whether the current household is joined is known once conditions and sort keys are compiled
+  if (!scope.includeDeregistered) where.unshift(ACTIVE[entity](c));
   const condition = where.length ? where.join('\n  and ') : 'true';
   const limit = c.params.add(page.page_size, 'int');
   const offset = c.params.add((page.page_number - 1) * page.page_size, 'bigint');
-  const count = () => db.query<{ total: number }>(`select count(*)::int as total from ${FROM(entity, c)} where ${condition}`, c.params.values.slice(0, filterParams));
+  const count = () => exactCount(db, `${FROM(entity, c)} where ${condition}`, c.params.values.slice(0, filterParams));
   if (criteria.query_type === 'idtype-value') {
     // an identifier matches a person or two at most: the page and its count in one statement (one round trip); a
     // page past the end has no row to carry the count, so only then is it asked for separately
@@ -146,10 +153,10 @@ async function search(db: Db, criteria: SearchCriteria, scope: SearchScope, conf
        limit ${limit} offset ${offset}`,
       c.params.values,
     );
-    const total = rows.length ? rows[0].total : page.page_number === 1 ? 0 : (await count())[0].total;
+    const total = rows.length ? rows[0].total : page.page_number === 1 ? 0 : await count();
     return { ok: true, entity, ids: rows.map((r) => r.id), pagination: { ...page, total_count: total } };
   }
-  const [rows, [{ total }]] = await Promise.all([
+  const [rows, total] = await Promise.all([
     db.query<{ id: string }>(
       `select ${ID[entity]} as id from ${FROM(entity, c)}
        where ${condition}

@@ -59,9 +59,9 @@ export async function getPerson(ctx: Ctx, id: string): Promise<Person> {
   const [person] = await viewPeople(ctx.db, ctx.secrets, [row]);
   if (isExternalClient(ctx)) {
     // a client receives what the person's consent covers, or a 403 naming the reason
-    const { shown, decisions } = await disclosePeople(ctx, [person]);
+    // the read's entry goes with the decision's, in one audit write
+    const { shown, decisions } = await disclosePeople(ctx, [person], (seen) => personEntries(ctx, 'read', seen.map((p) => ({ id, fields: shownFields(p) }))));
     if (shown.length === 0) throw refused(decisions.get(id));
-    await ctx.audit.recordReads(personEntries(ctx, 'read', [{ id, fields: shownFields(shown[0]) }]));
     return shown[0] as Person;
   }
   await ctx.audit.recordReads(personEntries(ctx, 'read', [{ id, fields: PERSON_SHOWN }]));
@@ -193,9 +193,14 @@ export async function listPersons(ctx: Ctx, query: PersonQuery): Promise<Page<Pe
   const page = rows.slice(0, query.limit);
   const people = await viewPeople(ctx.db, ctx.secrets, page);
   // a client gets only the people whose consent covers it, cut to the allowed categories
-  const items = isExternalClient(ctx) ? ((await disclosePeople(ctx, people)).shown as Person[]) : people;
-  const fields = (p: Person) => (isExternalClient(ctx) ? shownFields(p) : PERSON_SHOWN);
-  await ctx.audit.recordReads(personEntries(ctx, 'read', items.map((p) => ({ id: p.id, fields: fields(p) }))));
+  let items: Person[] = people;
+  if (isExternalClient(ctx)) {
+    // the reads' entries go with the decisions', in one audit write
+    const shownEntries = (seen: Partial<Person>[]) => personEntries(ctx, 'read', seen.map((p) => ({ id: p.id!, fields: shownFields(p) })));
+    items = (await disclosePeople(ctx, people, shownEntries)).shown as Person[];
+  } else {
+    await ctx.audit.recordReads(personEntries(ctx, 'read', items.map((p) => ({ id: p.id, fields: PERSON_SHOWN }))));
+  }
   return {
     items,
     next_cursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,

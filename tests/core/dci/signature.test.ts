@@ -65,6 +65,14 @@ describe('canonical JSON', () => {
     expect(canonicalJson({ 10: 'a', 9: 'b', a: undefined, B: 'c' })).toBe('{"10":"a","9":"b","B":"c"}');
     expect(canonicalJson([undefined, 1e21, -0, 'line\nbreak'])).toBe('[null,1e+21,0,"line\\nbreak"]');
   });
+  it('leaves out an undefined first member, escapes keys, and writes what toJSON gives', () => {
+    expect(canonicalJson({ a: undefined, c: 2, b: 1 })).toBe('{"b":1,"c":2}');
+    expect(canonicalJson({ 'q"uote': 1, 'line\nkey': 2 })).toBe('{"line\\nkey":2,"q\\"uote":1}');
+    expect(canonicalJson({ at: new Date('2026-01-02T03:04:05.000Z'), f: () => 1 })).toBe('{"at":"2026-01-02T03:04:05.000Z"}');
+    // a key seen before and a long key (not remembered) are written the same as any other
+    const long = 'k'.repeat(100);
+    expect(canonicalJson([{ [long]: 1 }, { [long]: 2 }])).toBe(`[{"${long}":1},{"${long}":2}]`);
+  });
   it('is the same for the same value whatever order its keys came in', () => {
     expect(canonicalJson({ header, message })).toBe(canonicalJson(JSON.parse(JSON.stringify({ message, header: { ...header } }))));
     expect(canonicalJson({ header, message })).toBe(canonical({ header, message }));

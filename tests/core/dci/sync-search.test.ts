@@ -1,6 +1,6 @@
 // POST /registry/sync/search through the real hub: records for each query type, pagination and sorting, a rjct.* code
 // per bad item without failing the batch, header checks and replays, authentication and scopes, signatures.
-import { verifyEnvelope } from '../../../core/dci/signature.js';
+import { canonicalJson, verifyEnvelope } from '../../../core/dci/signature.js';
 import { aHousehold, aPerson, uin } from '../../helpers/registry-data.js';
 import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
 import { aClient, dciPost, header, idQuery, publicTask, searchItem, searchMessage } from './dci-helpers.js';
@@ -49,6 +49,20 @@ describe('DCI sync search', () => {
     // a changed message no longer verifies
     const tampered = { ...res.body, message: { ...res.body.message, transaction_id: 'other' } };
     expect(await verifyEnvelope(tampered, jwks, { required: true })).toMatchObject({ ok: false, code: 'err.signature.invalid' });
+  });
+
+  it('sends as its body the text the signature covers: header and message in canonical form, written once', async () => {
+    const body = JSON.stringify(searchMessage(client.clientId, [searchItem('c1', idQuery(ids[1], 'UIN', { response_entity: 'Member' }))]));
+    const res = await fetch(`${t.url}/registry/sync/search`, { method: 'POST', headers: { ...client.headers, 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const text = await res.text();
+    expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+    const answer = JSON.parse(text);
+    expect(answer.message.search_response[0].data.reg_records).toHaveLength(1);
+    expect(text).toBe(`{"signature":${JSON.stringify(answer.signature)},"header":${canonicalJson(answer.header)},"message":${canonicalJson(answer.message)}}`);
+    const jwks = (await t.get('/.well-known/jwks.json')).body;
+    expect(await verifyEnvelope(answer, jwks, { required: true })).toMatchObject({ ok: true, form: 'http-signature' });
   });
 
   it('answers Group records for a household search with its members', async () => {

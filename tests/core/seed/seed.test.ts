@@ -65,7 +65,7 @@ describe.each(dbEngines())('seeding on %s', (engine) => {
     expect(await counts(db)).toMatchObject(total);
   });
 
-  it('stops cleanly, writing nothing of the batch, when a generated identifier is already registered', async () => {
+  it('stops cleanly, writing nothing of the chunk, when a generated identifier is already registered', async () => {
     await createCountryAreas(db);
     const ids = new IdentifierSequence(5);
     ids.nextUin();
@@ -87,10 +87,12 @@ describe.each(dbEngines())('seeding on %s', (engine) => {
     expect(await counts(db)).toMatchObject({ households: 1, persons: 1 });
   });
 
-  it('writes large runs in several batches', async () => {
-    const seeded = await seedPersons(ctx, 6000, 3);
+  it('writes large runs in several chunks', async () => {
+    const seeded = await seedPersons(ctx, 6000, 3, { chunkHouseholds: 500 });
     expect(seeded.households).toBeGreaterThan(1000);
-    expect(await counts(db)).toMatchObject(seeded);
+    expect(await counts(db)).toMatchObject({ ...seeded, memberships: seeded.persons, heads: seeded.households });
+    const [chunks] = await db.query<{ n: number }>(`select count(*)::int as n from audit_log where details ? 'seed_run'`);
+    expect(chunks.n).toBe(Math.ceil(seeded.households / 500));
   });
 
   it('does not seed the demo over existing data, nor add its areas', async () => {

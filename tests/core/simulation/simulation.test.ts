@@ -289,4 +289,26 @@ describe.each(dbEngines())('policy simulation on %s', (db) => {
     expect(await countOf('select count(*)::int as n from simulation_change where simulation_id = $1', [queued.id])).toBe(0);
     expect((await t.get(`/api/v1/simulations/${queued.id}/changes`, { headers: policymaker })).status).toBe(409);
   });
+
+  // last: it changes the set the other tests compare against
+  it('follows registry changes: a new member and new answers are in the next simulation, as the JS reference says', async () => {
+    const target = households[1];
+    let version = (await t.get(`/api/v1/households/${target.id}`, { headers: admin })).body.version;
+    const added = await t.post(`/api/v1/households/${target.id}/members`,
+      { relationship: 'SON', person: { given_name: 'New', family_name: 'Child', sex: 'male', birth_date: '2016-05-20' } }, { headers: admin, ifMatch: version });
+    expect(added.status).toBe(200);
+    version = (await t.get(`/api/v1/households/${target.id}`, { headers: admin })).body.version;
+    const attributes = { ...target.attributes, dwelling_wall: 'mud', assets: [], income_sources: ['casual_labour'] };
+    expect((await t.patch(`/api/v1/households/${target.id}`, { attributes }, { headers: admin, ifMatch: version })).status).toBe(200);
+    households[1] = { ...target, attributes, members: [...target.members, { sex: 'male', born: '2016-05-20' }] };
+
+    // no outbox drain: the simulation reads the change however far the background consumers have got
+    const res = await simulateNow({ name: 'after the change', program_id: programId, scenario: scenarioBody }, policymaker);
+    const base = eligibleUnder(households, baseline);
+    const scen = eligibleUnder(households, scenario);
+    expect(base.has(target.id) || scen.has(target.id)).toBe(true);
+    expect(res.body.result.population).toEqual({ households: households.length, persons: persons(households, households.map((h) => h.id)) });
+    expect(res.body.result.baseline).toEqual({ households: base.size, persons: persons(households, base.keys()), cost: sum(base) });
+    expect(res.body.result.scenario).toEqual({ households: scen.size, persons: persons(households, scen.keys()), cost: sum(scen) });
+  });
 });
