@@ -46,8 +46,10 @@ const DETACHED_JWS = /^([A-Za-z0-9_-]+)\.\.([A-Za-z0-9_-]+)$/;
 
 /** base64(sha256(canonical JSON of {header, message})): what both signature forms cover. */
 export function envelopeDigest(header: unknown, message: unknown): string {
-  return createHash('sha256').update(canonicalJson({ header, message }), 'utf8').digest('base64');
+  return digestOf(canonicalJson({ header, message }));
 }
+
+const digestOf = (canonical: string) => createHash('sha256').update(canonical, 'utf8').digest('base64');
 
 export function signingString(created: number, expires: number, digest: string): string {
   return `(created): ${created}\n(expires): ${expires}\ndigest: ${digest}`;
@@ -69,8 +71,7 @@ export async function signCanonical(keys: KeyStore, senderId: string, canonical:
   const key = await keys.signingKey(DCI_SIGNING_ALG);
   const created = Math.floor(Date.now() / 1000);
   const expires = created + ttlSeconds;
-  const digest = createHash('sha256').update(canonical, 'utf8').digest('base64');
-  const data = Buffer.from(signingString(created, expires, digest), 'utf8');
+  const data = Buffer.from(signingString(created, expires, digestOf(canonical)), 'utf8');
   const signature = sign(null, data, keyObjectOf(key.privateKey as unknown as webcrypto.CryptoKey)).toString('base64');
   return formatSignature({ namespace: 'dci', senderId, kid: key.kid, algorithm: 'ed25519', created, expires, headers: SIGNED_HEADERS, signature });
 }

@@ -1,12 +1,15 @@
 // What the outbox's consumers would have done for registration events, done once for a whole seed run (a seed emits
-// no per-record events: docs/benchmarks.md): every published model re-scores everyone through its scoring job, which
+// no per-record events: docs/benchmarks.md): the households' stored features refreshed; every published model re-scores everyone through its scoring job, which
 // also refreshes the programs ranking by it; this context's cached dashboards are made stale; the planner learns the
 // new sizes.
+import { refreshFeatures } from '../assessment/features-store.js';
 import { uuidv7 } from '../ids.js';
 import { bumpGeneration } from '../reports/generation.js';
 import type { Ctx } from '../server/context.js';
 
 export async function afterSeed(ctx: Ctx): Promise<void> {
+  // the seeded households' stored features (marked stale by the triggers) computed now, not by the first reader
+  await ctx.db.transaction((tx) => refreshFeatures(tx));
   await ctx.db.transaction(async (tx) => {
     const models = await tx.query<{ id: string; version: number }>(
       'select id, published_version as version from assessment_model where published_version is not null order by id for update',
