@@ -1,6 +1,7 @@
 // Starts the hub: database (migrated), cache and bus, the API, the HTTP server; stops them in reverse order.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { refreshFeatures } from '../assessment/features-store.js';
 import { createAudit, type Audit } from '../audit/audit.js';
 import { auditRoutes } from '../audit/routes.js';
 import { createAuthenticator } from '../auth/authenticate.js';
@@ -212,7 +213,9 @@ function startHousekeeping(db: Db, config: Config, log: Logger): NodeJS.Timeout 
       const expired = await expireIdempotencyKeys(db, config.idempotencyKeyDays);
       const delivered = await purgeDelivered(db, config.outboxRetentionDays);
       const events = await purgeConsumedEvents(db, config.outboxRetentionDays);
-      if (expired || delivered || events) log.info({ expired, delivered, events }, 'housekeeping done');
+      // the stored features' stale marks are one row per write: folded in hourly even where nothing reads them
+      const features = (await db.transaction((tx) => refreshFeatures(tx))).recomputed;
+      if (expired || delivered || events || features) log.info({ expired, delivered, events, features }, 'housekeeping done');
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'housekeeping failed');
     }
