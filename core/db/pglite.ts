@@ -27,10 +27,23 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
   }
 }
 
+// PGlite runs each statement synchronously on this thread and settles its promise at once, so a background job's
+// back-to-back statements form one chain of microtasks: no HTTP request is even read until the chain ends (a sync
+// batch's checks held the API for over a minute). Giving the event loop a turn before a statement, once some
+// milliseconds have passed since the last turn, lets requests in.
+const TURN_EVERY_MS = 10;
+let lastTurn = performance.now();
+async function takeTurn(): Promise<void> {
+  if (performance.now() - lastTurn < TURN_EVERY_MS) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  lastTurn = performance.now();
+}
+
 function pgliteDb(pglite: PGlite, lock: DataDirLock | undefined): Db {
   return {
     engine: 'pglite',
     async query<T>(sql: string, params?: unknown[]) {
+      await takeTurn();
       return (await pglite.query<T>(sql, params)).rows;
     },
     async execScript(sql: string) {
@@ -52,6 +65,7 @@ function transactionDb(tx: Transaction): Db {
   const db: Db = {
     engine: 'pglite',
     async query<T>(sql: string, params?: unknown[]) {
+      await takeTurn();
       return (await tx.query<T>(sql, params)).rows;
     },
     async execScript(sql: string) {

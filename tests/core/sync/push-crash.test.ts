@@ -72,7 +72,9 @@ describe.each(dbEngines())('killing the hub mid-sync-push on %s', (engine) => {
 
     const restarted = await startHubProcess([], env, START_MS);
     try {
+      const pushedAt = Date.now();
       const again = await push(restarted.url, items);
+      const pushMs = Date.now() - pushedAt;
       expect(again.status).toBe(200);
       const results = again.results!;
       // what was answered is there: a duplicate of its first answer
@@ -93,6 +95,7 @@ describe.each(dbEngines())('killing the hub mid-sync-push on %s', (engine) => {
       expect(caseIds.has(undefined)).toBe(false);
       // the restarted hub is still working through the pushed batch in the background: a 503 means "retry after"
       const verify = await getWhenReady(`${restarted.url}/api/v1/audit/verify`);
+      if (verify.status !== 200) console.log(`audit check answered ${verify.status} (the push again took ${pushMs} ms, the check came ${Date.now() - pushedAt - pushMs} ms after it); the hub said:\n${restarted.output().slice(-4000)}`);
       expect(verify).toMatchObject({ status: 200, body: { valid: true } });
     } finally {
       restarted.child.kill('SIGTERM');
