@@ -5,6 +5,7 @@
 import { REGISTRY_ID_TYPE } from '../config.js';
 import { matchKeysFor, type MatchKeys } from '../dedup/keys.js';
 import { uuidv7 } from '../ids.js';
+import { householdRow } from '../registry/households/register.js';
 import type { NewHousehold, NewMembership } from '../registry/households/store.js';
 import { creation, type HistoryEntry } from '../registry/history.js';
 import { newIdentifier, preparePerson, type PreparedPerson } from '../registry/persons/new-people.js';
@@ -58,18 +59,7 @@ export function seedRows(
       if (member.relationship === HEAD) headId = person.row.id;
       memberships.push({ id: uuidv7(), household_id: householdId, person_id: person.row.id, relationship: member.relationship, start_date: member.start_date ?? date });
     });
-    const household: NewHousehold = {
-      id: householdId,
-      household_type: input.household_type ?? null,
-      address: input.address ?? null,
-      area_code: input.area_code,
-      latitude: input.location?.latitude ?? null,
-      longitude: input.location?.longitude ?? null,
-      attributes: input.attributes ?? {},
-      head_person_id: headId,
-      channel,
-      created_by: ctx.principal.id,
-    };
+    const household = householdRow(input, householdId, headId, channel, ctx.principal.id);
     rows.households.push(household);
     rows.memberships.push(...memberships);
     rows.history.push(householdCreation(household, memberships));

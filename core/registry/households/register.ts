@@ -105,6 +105,22 @@ export async function registerHouseholds(tx: Db, ctx: Ctx, inputs: HouseholdInpu
   };
 }
 
+/** The household row a registration writes (the fast seeder writes the same). */
+export function householdRow(input: HouseholdInput, id: string, headId: string | null, channel: Channel, createdBy: string): NewHousehold {
+  return {
+    id,
+    household_type: input.household_type ?? null,
+    address: input.address ?? null,
+    area_code: input.area_code,
+    latitude: input.location?.latitude ?? null,
+    longitude: input.location?.longitude ?? null,
+    attributes: input.attributes ?? {},
+    head_person_id: headId,
+    channel,
+    created_by: createdBy,
+  };
+}
+
 function prepare(ctx: Ctx, input: HouseholdInput, index: number, options: RegisterOptions, date: string, errors: FieldError[]): Prepared {
   const at = options.at(index);
   const channel = input.channel ?? options.defaultChannel;
@@ -141,18 +157,7 @@ function prepare(ctx: Ctx, input: HouseholdInput, index: number, options: Regist
   });
   return {
     index,
-    household: {
-      id: householdId,
-      household_type: input.household_type ?? null,
-      address: input.address ?? null,
-      area_code: input.area_code,
-      latitude: input.location?.latitude ?? null,
-      longitude: input.location?.longitude ?? null,
-      attributes: input.attributes ?? {},
-      head_person_id: headId,
-      channel,
-      created_by: ctx.principal.id,
-    },
+    household: householdRow(input, householdId, headId, channel, ctx.principal.id),
     people,
     personFields,
     memberships,

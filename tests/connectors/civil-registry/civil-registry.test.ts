@@ -196,8 +196,9 @@ describe.each(apiEngines())('the civil registry connector on %s', (db) => {
   it('gives up on slow answers at the time limit and keeps what earlier pages applied', async () => {
     const families = await Promise.all(['Langat', 'Rotich', 'Korir'].map((n) => aFamily(n)));
     for (const f of families) sim.addDeath({ uin: f.spouse.uin, death_date: '2024-06-06' });
-    await c.configure('civil-registry', configuration(), { ...FAST, httpTimeoutMs: 500, retries: 0, breakerFailures: 5 });
-    sim.behave({ mode: 'slow', delayMs: 5000, slowFromOffset: 2 });
+    // a time limit the pages before the stall meet even on a loaded machine (500 ms did not), and a stall far past it
+    await c.configure('civil-registry', configuration(), { ...FAST, httpTimeoutMs: 2_000, retries: 0, breakerFailures: 5 });
+    sim.behave({ mode: 'slow', delayMs: 10_000, slowFromOffset: 2 });
     const slow = await pull().finally(() => c.configure('civil-registry', configuration(), FAST));
     expect(slow.status).toBe('failed');
     expect(slow.error).toMatch(/timed out/);

@@ -119,9 +119,10 @@ describe.each(cacheEngines())('the GIS connector (cache: %s)', (cache) => {
   });
 
   it('cuts slow answers at the HTTP time limit', async () => {
-    await c.configure('gis', gis.simulator!.demoConfiguration(sim.url), { ...FAST, httpTimeoutMs: 500, retries: 0, breakerFailures: 5 });
+    // a limit a normal answer meets on a loaded machine, and a stall far past it
+    await c.configure('gis', gis.simulator!.demoConfiguration(sim.url), { ...FAST, httpTimeoutMs: 2_000, retries: 0, breakerFailures: 5 });
     try {
-      sim.behave({ mode: 'slow', delayMs: 5000 });
+      sim.behave({ mode: 'slow', delayMs: 10_000 });
       const slow = await check({ area_code: 'AM-R5', address: 'Avenida del Lago, Laguna Verde' });
       expect(slow.run.status).toBe('failed');
       expect(slow.run.error).toMatch(/timed out/);
