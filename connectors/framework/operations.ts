@@ -1,5 +1,6 @@
 // HubOperations: what the hub offers a job, bound to one run (its connector, counts, log, dead letters, time limit).
 import { decideDisclosure } from '../../consent/policy.js';
+import { withChainWritesLast } from '../../core/audit/writes-last.js';
 import type { Db } from '../../core/db/index.js';
 import type { Secrets } from '../../core/keys/secrets.js';
 import type { Ctx } from '../../core/server/context.js';
@@ -70,11 +71,14 @@ export function createHubOperations(scope: RunScope): RunRecorder {
     runId,
     async transaction(fn) {
       live();
-      return db.transaction(async (tx) => {
-        const value = await fn(tx);
-        live(); // a run past its time commits nothing more
-        return value;
-      });
+      // audit entries and events last: a connector's change spans several services (deadlock-free: core/audit/writes-last.ts)
+      return db.transaction((tx) =>
+        withChainWritesLast(tx, async () => {
+          const value = await fn(tx);
+          live(); // a run past its time commits nothing more
+          return value;
+        }),
+      );
     },
     checkpoint: {
       get: (name, tx) => checkpointStore.get(tx ?? db, connectorId, name),

@@ -38,8 +38,30 @@ interface Waiting {
 /** Appends entries to the chain in one transaction: lock, read the head, link, insert. */
 export async function appendEntries(tx: Db, entries: readonly AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  const holding = held.get(tx);
+  if (holding) return void holding.push(...entries);
   const head = await auditStore.lockHead(tx);
   await auditStore.insert(tx, chainEntries(head, entries));
+}
+
+// Entries held back to the end of their transaction (see core/audit/writes-last.ts).
+const held = new WeakMap<Db, AuditEntry[]>();
+
+/** From now on appendEntries(tx, ...) collects instead of writing. */
+export function holdEntries(tx: Db): void {
+  if (!held.has(tx)) held.set(tx, []);
+}
+
+/** Stops holding and forgets what was held (its transaction rolls back). */
+export function discardHeldEntries(tx: Db): void {
+  held.delete(tx);
+}
+
+/** Appends what was held back (in order) and stops holding. */
+export async function releaseEntries(tx: Db): Promise<void> {
+  const list = held.get(tx);
+  held.delete(tx);
+  if (list) await appendEntries(tx, list);
 }
 
 export function createAudit(db: Db, options: AuditOptions = {}): Audit {

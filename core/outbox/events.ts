@@ -52,11 +52,18 @@ export async function emitEvents(tx: Db, events: readonly OutboxEventInput[]): P
 // other writer for the whole batch). The holder may drop what a rolled-back savepoint emitted (truncate the list).
 const held = new WeakMap<Db, OutboxEventInput[]>();
 
-/** From now on emitEvents(tx, ...) collects into the returned list instead of writing. */
+/** From now on emitEvents(tx, ...) collects into the returned list instead of writing (the list held already, if any). */
 export function holdEvents(tx: Db): OutboxEventInput[] {
-  const list: OutboxEventInput[] = [];
-  held.set(tx, list);
+  let list = held.get(tx);
+  if (!list) held.set(tx, (list = []));
   return list;
+}
+
+export const holdingEvents = (tx: Db): boolean => held.has(tx);
+
+/** Stops holding and forgets what was held (its transaction rolls back). */
+export function discardHeldEvents(tx: Db): void {
+  held.delete(tx);
 }
 
 /** Writes what was held back (in emission order) and stops holding. */
