@@ -51,7 +51,10 @@ export async function startPortalHub(env: Record<string, string> = {}): Promise<
         if (code) return code[1] ?? code[2];
         await new Promise((r) => setTimeout(r, 50));
       }
-      throw new Error('no code reached the phone');
+      // what the queue did with it, to tell a code never queued from one the gateway did not take
+      const deliveries = await t.hub.db.query('select kind, status, attempts, last_status, last_error, next_attempt_at from delivery order by seq');
+      const challenges = await t.hub.db.query('select purpose, person_id is not null as known, created_at from portal_otp_challenge order by created_at');
+      throw new Error(`no code reached the phone; deliveries ${JSON.stringify(deliveries)}; challenges ${JSON.stringify(challenges)}`);
     },
     async stop() {
       await sim.stop();
