@@ -27,7 +27,7 @@ import { createUser } from '../core/auth/users.js';
 import type { Ctx } from '../core/server/context.js';
 import { HUB_ENV } from './dci-http.js';
 import { bulkRegister } from './harness/api-load.js';
-import { startServerProcess } from './harness/hub-process.js';
+import { HUB_NODE_ARGS, startServerProcess } from './harness/hub-process.js';
 import { openScratchDb } from './scratch-db.js';
 
 const { values } = parseArgs({
@@ -101,7 +101,7 @@ async function overHttp(ctx: Ctx): Promise<void> {
     sub: 'user:bulk-loader', roles: ['administrator'], scopes: await scopesOf(ctx.db, ['administrator']), areas: null,
   });
   const profile = values['hub-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['hub-prof']}`] : [];
-  const hub = await startServerProcess([...profile, 'bin/srhub.js', 'serve'], env);
+  const hub = await startServerProcess([...HUB_NODE_ARGS, ...profile, 'bin/srhub.js', 'serve'], env);
   try {
     const cpuBefore = hub.cpuSeconds();
     const api = await bulkRegister(hub.url, token, Number(values.persons), Number(values.seed));

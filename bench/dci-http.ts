@@ -28,7 +28,7 @@ import { districtsOf } from '../core/seed/country.js';
 import { generateHouseholds } from '../core/seed/households.js';
 import { systemContext, type Ctx } from '../core/server/context.js';
 import { SYSTEM_PRINCIPAL } from '../core/server/principal.js';
-import { cpuSecondsOf, startServerProcess } from './harness/hub-process.js';
+import { cpuSecondsOf, HUB_NODE_ARGS, startServerProcess } from './harness/hub-process.js';
 
 export const CLIENT_ID = 'bench-spmis';
 export const PURPOSE = 'BENCH-ELIG';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
 
   const uins = sampleUins(Number(values.seed), 5000);
   const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
-  const hub = await startServerProcess([...profile, 'bin/srhub.js', 'serve'], HUB_ENV);
+  const hub = await startServerProcess([...HUB_NODE_ARGS, ...profile, 'bin/srhub.js', 'serve'], HUB_ENV);
   const url = `${hub.url}/registry/sync/search`;
   const results: (SearchRow & CpuPerRequest)[] = [];
   try {

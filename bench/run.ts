@@ -31,7 +31,7 @@ import { systemContext, type Ctx } from '../core/server/context.js';
 import { SYSTEM_PRINCIPAL } from '../core/server/principal.js';
 import { dciSearchBody, HUB_ENV, measureSearch, prepareDciClient, searchCriteria, type SearchRow } from './dci-http.js';
 import { bulkRegister, forEach, load, rawCopy, syncPush, type LoadResult } from './harness/api-load.js';
-import { startServerProcess, type ServerProcess } from './harness/hub-process.js';
+import { HUB_NODE_ARGS, startServerProcess, type ServerProcess } from './harness/hub-process.js';
 import { machine, met, printTable, versions, type Measurement } from './harness/report.js';
 import { openScratchDb } from './scratch-db.js';
 
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     await seedPopulation(ctx);
 
     const hubLog = path.join(tmpdir(), `${scratch.name}-hub.log`);
-    const hub = await startServerProcess(['bin/srhub.js', 'serve'], env, '/ready', hubLog);
+    const hub = await startServerProcess([...HUB_NODE_ARGS, 'bin/srhub.js', 'serve'], env, '/ready', hubLog);
     console.log(`hub log (warnings and errors): ${hubLog}`);
     children.push(hub);
     await registration(hub, tokens.admin, ctx, config.databaseUrl!);

@@ -31,7 +31,7 @@ import { generateHouseholds } from '../core/seed/households.js';
 import { systemContext } from '../core/server/context.js';
 import { SYSTEM_PRINCIPAL } from '../core/server/principal.js';
 import { HUB_ENV } from './dci-http.js';
-import { startServerProcess } from './harness/hub-process.js';
+import { HUB_NODE_ARGS, startServerProcess } from './harness/hub-process.js';
 import { machine, versions } from './harness/report.js';
 import { openScratchDb } from './scratch-db.js';
 
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   // --cpu-prof: V8 writes the hub's profile when it stops (SIGTERM: the hub shuts down and exits normally)
   const profile = values['cpu-prof'] ? [`--cpu-prof`, `--cpu-prof-dir=${path.resolve(values.out!)}`, `--cpu-prof-name=soak-hub-${scratch.name}.cpuprofile`] : [];
   // --trace-gc: each full collection's heap after it goes to the hub's log, the soak's measure of live data
-  const hub = await startServerProcess(['--trace-gc', ...profile, 'bin/srhub.js', 'serve'], env, '/ready', hubLog);
+  const hub = await startServerProcess([...HUB_NODE_ARGS, '--trace-gc', ...profile, 'bin/srhub.js', 'serve'], env, '/ready', hubLog);
   const abandon = async () => {
     await hub.stop();
     await scratch.close(false).catch(() => undefined);

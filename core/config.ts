@@ -17,6 +17,10 @@ export interface Config {
   dataDir: string;
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** Bytes of large request bodies (1 MB and over) processed at once; more wait (core/server/body-budget.ts). */
+  bodyBytesInFlight: number;
+  /** How long a large request waits for room before 503. */
+  bodyWaitMs: number;
   auth: 'on' | 'off';
   demo: boolean;
   idTypes: string[];
@@ -113,6 +117,8 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(read.string('SRHUB_DATA_DIR', './data')),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: read.bytes('SRHUB_BODY_LIMIT', 50 * 1024 * 1024),
+    bodyBytesInFlight: read.bytes('SRHUB_BODY_BYTES_IN_FLIGHT', 32 * 1024 * 1024),
+    bodyWaitMs: read.int('SRHUB_BODY_WAIT_MS', 60_000, 100, 600_000),
     auth: read.oneOf('SRHUB_AUTH', ['on', 'off'] as const, 'on'),
     demo: read.bool('SRHUB_DEMO', false),
     idTypes: [...STANDARD_ID_TYPES, ...read.list('SRHUB_ID_TYPES', /^[A-Z][A-Z0-9_]{1,31}$/)],

@@ -4,6 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { freePort } from '../../core/net/free-port.js';
 
+/** Node's flags for a hub process, as deployed (package.json start, docker/): V8's heap budget (docs/scaling.md). */
+export const HUB_NODE_ARGS = ['--max-old-space-size=512'];
+
 export interface ServerProcess {
   child: ChildProcess;
   url: string;

@@ -11,6 +11,7 @@ import type { KeyStore } from '../keys/key-store.js';
 import type { Secrets } from '../keys/secrets.js';
 import type { Logger } from '../log.js';
 import { authorize } from './authorize.js';
+import { bodyBudget } from './body-budget.js';
 import { checkJsonBody, checkUtf8Body, unstorableText } from './body-checks.js';
 import { requestContext } from './context.js';
 import { HubError, invalid, problemHandler } from './errors.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+/** Bodies from this size on share the budget of bytes in flight (a bulk import's batches; a form post never waits). */
+const LARGE_BODY_BYTES = 1024 * 1024;
 
 export function createApp(deps: AppDeps): express.Express {
   const { api, handlers, log, metrics } = deps;
@@ -78,6 +81,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(securityHeaders());
   app.use(corsAllowList(deps.config));
   app.use(ipRateLimit(deps.limiter));
+  app.use(bodyBudget({ budgetBytes: deps.config.bodyBytesInFlight, thresholdBytes: LARGE_BODY_BYTES, maxWaitMs: deps.config.bodyWaitMs, largestBodyBytes: deps.config.bodyLimitBytes }));
   if (deps.dci) app.use(deps.config.dciBasePath || '/', deps.dci);
   app.use(express.json({ limit: deps.config.bodyLimitBytes, type: ['application/json', 'application/*+json'], verify: checkJsonBody }));
   app.use(express.urlencoded({ extended: false, limit: deps.config.bodyLimitBytes, parameterLimit: 100, verify: checkUtf8Body }));
