@@ -95,9 +95,14 @@ export async function putChunk(ctx: Ctx, chunk: Chunk, maxBytes: number): Promis
   return outcome.status;
 }
 
-export async function attachmentStatus(db: Db, sha256: string): Promise<AttachmentStatus | undefined> {
+/**
+ * The upload's state for this principal: a complete attachment's to anyone who may push (a device holding the same
+ * bytes need not send them again); a partial upload's only to the principal who started it (who resumes it).
+ */
+export async function attachmentStatus(db: Db, sha256: string, principalId: string): Promise<AttachmentStatus | undefined> {
   const [row] = await db.query<AttachmentRow>('select sha256, size, received, media_type, status, created_by from sync_attachment where sha256 = $1', [sha256]);
-  return row ? statusOf(row) : undefined;
+  if (!row || (row.status !== 'complete' && row.created_by !== principalId)) return undefined;
+  return statusOf(row);
 }
 
 /** The hashes among these that are not (completely) uploaded. */

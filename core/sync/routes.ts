@@ -49,7 +49,7 @@ export const syncRoutes: Handlers = {
     res.status(200).set({ 'Upload-Offset': String(status.received), 'Upload-Length': String(status.size) }).json(status);
   },
   getSyncAttachment: async (ctx, req, res) => {
-    const status = await attachmentStatus(ctx.db, req.params.sha256);
+    const status = await attachmentStatus(ctx.db, req.params.sha256, ctx.principal.id);
     if (!status) throw new HubError(404, 'attachment.not_found', 'No upload of this attachment has started.');
     res.set({ 'Upload-Offset': String(status.received), 'Upload-Length': String(status.size), 'Cache-Control': 'no-store' });
     // HEAD (the resume question) answers with the headers alone

@@ -97,11 +97,12 @@ describe('two hub instances on one PostgreSQL and one Redis', () => {
   let jwksServer: Server;
 
   /** A user of these roles, created in the shared database, and bearer headers valid on both instances. */
-  async function aUser(roles: string[]): Promise<{ id: string; headers: Record<string, string> }> {
+  async function aUser(roles: string[]): Promise<{ id: string; password: string; headers: Record<string, string> }> {
     const username = `u${randomBytes(5).toString('hex')}`;
-    const { user } = await createUser(db, { username, roles, areas: null, password: randomBytes(12).toString('hex') }, 'test');
+    const password = randomBytes(12).toString('hex');
+    const { user } = await createUser(db, { username, roles, areas: null, password }, 'test');
     const { access_token } = await issueAccessToken(keys, config, { sub: `user:${username}`, roles, scopes: await scopesOf(db, roles), areas: null });
-    return { id: user.id, headers: { authorization: `Bearer ${access_token}` } };
+    return { id: user.id, password, headers: { authorization: `Bearer ${access_token}` } };
   }
   const userHeaders = async (roles: string[]) => (await aUser(roles)).headers;
 
@@ -192,6 +193,15 @@ describe('two hub instances on one PostgreSQL and one Redis', () => {
     expect((await call(a, 'PATCH', `/api/v1/users/${officer.id}`, { disabled: true }, admin)).status).toBe(200);
     // A's change reaches B's cache through Redis pub/sub before the next request
     expect((await call(b, 'GET', '/api/v1/me', undefined, officer.headers)).status).toBe(401);
+  }, 120_000);
+
+  it('refuses the tokens issued before a password change through one instance at once on the other', async () => {
+    const officer = await aUser(['registry_officer']);
+    expect((await call(b, 'GET', '/api/v1/me', undefined, officer.headers)).status).toBe(200);
+    const changed = await call(a, 'POST', '/api/v1/me/password', { current_password: officer.password, new_password: randomBytes(12).toString('hex') }, officer.headers);
+    expect(changed.status).toBe(204);
+    expect((await call(b, 'GET', '/api/v1/me', undefined, officer.headers)).status).toBe(401);
+    expect((await call(a, 'GET', '/api/v1/me', undefined, officer.headers)).status).toBe(401);
   }, 120_000);
 
   it('applies a role created or changed through one instance at once on the other', async () => {

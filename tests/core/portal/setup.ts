@@ -46,15 +46,23 @@ export async function startPortalHub(env: Record<string, string> = {}): Promise<
       const until = Date.now() + waitMs;
       while (Date.now() < until) {
         await t.hub.deliveries.drain();
-        const [latest] = await messagesTo(phone);
-        const code = latest && /code is (\d{6})|code à usage unique est (\d{6})/.exec(latest.text);
-        if (code) return code[1] ?? code[2];
+        // the newest message that has a code: the household's registration notice goes to the same phone, and sent
+        // side by side with the code it can arrive after it
+        for (const message of await messagesTo(phone)) {
+          const code = /code is (\d{6})|code à usage unique est (\d{6})/.exec(message.text);
+          if (code) return code[1] ?? code[2];
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
       // what the queue did with it, to tell a code never queued from one the gateway did not take
       const deliveries = await t.hub.db.query('select kind, status, attempts, last_status, last_error, next_attempt_at from delivery order by seq');
       const challenges = await t.hub.db.query('select purpose, person_id is not null as known, created_at from portal_otp_challenge order by created_at');
-      throw new Error(`no code reached the phone; deliveries ${JSON.stringify(deliveries)}; challenges ${JSON.stringify(challenges)}`);
+      // and what the database's sessions were doing (a code queued late waited for something)
+      const sessions = await t.hub.db
+        .query(`select pid, state, wait_event_type, wait_event, now() - xact_start as in_transaction, left(query, 160) as query
+                from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`)
+        .catch((err: Error) => err.message);
+      throw new Error(`no code reached the phone; deliveries ${JSON.stringify(deliveries)}; challenges ${JSON.stringify(challenges)}; sessions ${JSON.stringify(sessions)}`);
     },
     async stop() {
       await sim.stop();

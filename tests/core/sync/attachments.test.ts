@@ -45,11 +45,17 @@ describe.each(engines)('sync attachments on %s + %s', (db, cache) => {
     const wrong = await put(hash, 0, content.length, content.subarray(0, 8000));
     expect(wrong.status).toBe(409);
     expect(wrong.headers.get('upload-offset')).toBe('8000');
+    // another principal does not see someone else's upload in progress
+    const other = { ...(await t.as(['field_worker'], ['AM-R1'])).headers, connection: 'close' };
+    expect((await fetch(`${t.url}/api/v1/sync/attachments/${hash}`, { method: 'HEAD', headers: other })).status).toBe(404);
+    expect((await t.get(`/api/v1/sync/attachments/${hash}`, { headers: other })).status).toBe(404);
     await put(hash, 8000, content.length, content.subarray(8000, 16_000));
     const last = await put(hash, 16_000, content.length, content.subarray(16_000));
     expect(await last.json()).toMatchObject({ received: 20_000, status: 'complete', media_type: 'image/jpeg' });
     const status = await t.get(`/api/v1/sync/attachments/${hash}`, { headers: worker });
     expect(status.body).toEqual({ sha256: hash, size: 20_000, received: 20_000, media_type: 'image/jpeg', status: 'complete' });
+    // complete, it is there for anyone who may push (a device with the same bytes does not send them again)
+    expect((await t.get(`/api/v1/sync/attachments/${hash}`, { headers: other })).body).toMatchObject({ status: 'complete' });
     // uploading a complete attachment again changes nothing
     expect((await put(hash, 0, content.length, content.subarray(0, 100))).status).toBe(200);
   });
