@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runSrhub, startHubProcess } from '../helpers/hub-process.js';
+import { copyPgliteTemplate } from '../helpers/pglite-template.js';
 
 describe('srhub on the command line', () => {
   let dataDir: string;
@@ -45,6 +46,8 @@ describe('the first start of a hub without users', () => {
   it('creates an administrator with a one-time password shown once on the console', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'srhub-first-'));
     try {
+      // a migrated copy without users (the fresh-folder start is the test above's): initdb costs seconds
+      await copyPgliteTemplate(path.join(dataDir, 'pglite'));
       const env = { SRHUB_DATA_DIR: dataDir };
       const first = await startHubProcess([], env);
       const password = /one-time password "([^"]+)"/.exec(first.output())?.[1];
