@@ -87,9 +87,16 @@ function fromExpressError(err: unknown): HubError | undefined {
 }
 
 /** A unique violation that slipped past the checks (two requests racing for one identifier), or no database. */
+// PostgreSQL chose this transaction as a deadlock's victim, or could not serialise it: it was rolled back whole
+const CONTENTION = new Set(['40P01', '40001']);
+
 function fromDbError(err: unknown): HubError | undefined {
   if (isDatabaseUnavailable(err)) return databaseUnavailable();
-  if ((err as { code?: string })?.code !== '23505') return undefined;
+  const code = (err as { code?: string })?.code;
+  if (code !== undefined && CONTENTION.has(code)) {
+    return new HubError(503, 'database.contention', 'The request met a concurrent one on the same records and was undone whole; send it again.', {}, { 'Retry-After': '1' });
+  }
+  if (code !== '23505') return undefined;
   return new HubError(409, 'conflict.concurrent', 'A concurrent request registered the same data first; read it and retry.');
 }
 
@@ -98,7 +105,7 @@ export function problemHandler(err: unknown, req: Request, res: Response, _next:
   const known = err instanceof HubError ? err : (fromExpressError(err) ?? fromDbError(err));
   const e = known ?? new HubError(500, 'internal', 'Something went wrong on our side; it has been logged.');
   if (!known) req.log?.error({ err: { message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'unhandled');
-  else if (!(err instanceof HubError) && e.status === 503) req.log?.warn({ err: (err as Error)?.message }, 'database unavailable');
+  else if (!(err instanceof HubError) && e.status === 503) req.log?.warn({ err: (err as Error)?.message, code: e.code }, 'database unavailable or contended');
   if (res.headersSent) {
     res.destroy();
     return;
