@@ -6,8 +6,7 @@ import type { Authenticator } from '../auth/authenticate.js';
 import { authorize } from '../server/authorize.js';
 import { BodyRejected, checkJsonBody, unstorableText } from '../server/body-checks.js';
 import { requestContext } from '../server/context.js';
-import { isDatabaseUnavailable } from '../db/db.js';
-import { databaseUnavailable, HubError } from '../server/errors.js';
+import { HubError, retryableDbError } from '../server/errors.js';
 import type { ApiRequest, Handlers } from '../server/handlers.js';
 import type { Api } from '../server/openapi.js';
 import type { RateLimiter } from '../server/protection.js';
@@ -94,7 +93,7 @@ function sendDciError(req: Request, res: Response, err: unknown): void {
   }
   if (!e && parsed?.type === 'entity.too.large') e = new HubError(413, 'request.too_large', 'The message is larger than the body limit.');
   if (!e && parsed?.status && parsed.status < 500) e = new HubError(400, 'request.malformed', 'The request could not be read.');
-  if (!e && isDatabaseUnavailable(err)) e = databaseUnavailable();
+  if (!e) e = retryableDbError(err);
   if (!e) {
     req.log?.error({ err: { message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'unhandled');
     e = new HubError(500, 'internal', 'Something went wrong on our side; it has been logged.');

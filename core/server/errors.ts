@@ -90,13 +90,18 @@ function fromExpressError(err: unknown): HubError | undefined {
 // PostgreSQL chose this transaction as a deadlock's victim, or could not serialise it: it was rolled back whole
 const CONTENTION = new Set(['40P01', '40001']);
 
-function fromDbError(err: unknown): HubError | undefined {
+/** The database was unavailable or undid the transaction for a concurrent one: 503, the request may be sent again. */
+export function retryableDbError(err: unknown): HubError | undefined {
   if (isDatabaseUnavailable(err)) return databaseUnavailable();
   const code = (err as { code?: string })?.code;
-  if (code !== undefined && CONTENTION.has(code)) {
-    return new HubError(503, 'database.contention', 'The request met a concurrent one on the same records and was undone whole; send it again.', {}, { 'Retry-After': '1' });
-  }
-  if (code !== '23505') return undefined;
+  if (code === undefined || !CONTENTION.has(code)) return undefined;
+  return new HubError(503, 'database.contention', 'The request met a concurrent one on the same records and was undone whole; send it again.', {}, { 'Retry-After': '1' });
+}
+
+function fromDbError(err: unknown): HubError | undefined {
+  const retryable = retryableDbError(err);
+  if (retryable) return retryable;
+  if ((err as { code?: string })?.code !== '23505') return undefined;
   return new HubError(409, 'conflict.concurrent', 'A concurrent request registered the same data first; read it and retry.');
 }
 
