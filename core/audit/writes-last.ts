@@ -6,7 +6,11 @@ import type { Db } from '../db/index.js';
 import { discardHeldEvents, holdEvents, holdingEvents, releaseEvents } from '../outbox/events.js';
 import { discardHeldEntries, holdEntries, releaseEntries } from './audit.js';
 
-/** Runs work in tx with its audit entries and events written at its end (call it where the transaction begins). */
+/**
+ * Runs work in tx with its audit entries and events written at its end (call it where the transaction begins). Not
+ * for work that rolls back to a savepoint and goes on: what the savepoint queued would still be written (the sync
+ * push's deferWrites truncates its lists for that; connector jobs use no savepoints).
+ */
 export async function withChainWritesLast<T>(tx: Db, work: () => Promise<T>): Promise<T> {
   if (holdingEvents(tx)) return work(); // joined an outer transaction that holds them already: it writes them
   holdEvents(tx);
