@@ -316,8 +316,8 @@ describe('two hub instances on one PostgreSQL and one Redis', () => {
     for (const { r } of answers) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     expect({ statuses, other: answers.filter(({ r }) => r.status !== 200 && r.status !== 429).map(({ r }) => r.body) })
       .toEqual({ statuses: { 200: RATE_LIMIT, 429: RATE_LIMIT / 2 }, other: [] });
+    // (which instance refuses depends on which one the burst reaches later: not asserted, the counts prove the sharing)
     const limited = answers.filter(({ r }) => r.status === 429);
-    expect(new Set(limited.map(({ hub }) => hub))).toEqual(new Set([a, b]));
     expect(Number(limited[0].r.headers.get('retry-after'))).toBeGreaterThan(0);
   }, 120_000);
 
