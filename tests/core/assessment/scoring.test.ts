@@ -34,7 +34,8 @@ describe.each(dbEngines())('assessment scoring on %s', (db) => {
     expect(created.body).toMatchObject({ published_version: null, versions: [{ version: 1, status: 'draft' }], scoring: null });
     const published = await t.post(`/api/v1/assessment-models/${modelId}/versions/1/publish`, undefined);
     expect(published.status).toBe(200);
-    expect(published.body).toMatchObject({ published_version: 1, scoring: { version: 1, status: 'running' } });
+    // the job starts with the publication; on a small registry it may have finished by the time the answer is read
+    expect(published.body).toMatchObject({ published_version: 1, scoring: { version: 1, status: expect.stringMatching(/^(running|done)$/) } });
     await t.hub.assessment.settle();
 
     const stored = await scores();
