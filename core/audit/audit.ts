@@ -4,6 +4,7 @@
 // transaction has committed or failed, so no read is answered unaudited and none acknowledged is lost. One
 // autocommit insert per request is fsync-bound (a few thousand per second); one commit per batch is not.
 import type { Db } from '../db/index.js';
+import { heldWrites } from '../db/held-writes.js';
 import type { Logger } from '../log.js';
 import { unavailable } from '../server/errors.js';
 import { chainEntries } from './chain.js';
@@ -38,29 +39,24 @@ interface Waiting {
 /** Appends entries to the chain in one transaction: lock, read the head, link, insert. */
 export async function appendEntries(tx: Db, entries: readonly AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  const holding = held.get(tx);
+  const holding = held.list(tx);
   if (holding) return void holding.push(...entries);
   const head = await auditStore.lockHead(tx);
   await auditStore.insert(tx, chainEntries(head, entries));
 }
 
 // Entries held back to the end of their transaction (see core/audit/writes-last.ts).
-const held = new WeakMap<Db, AuditEntry[]>();
+const held = heldWrites<AuditEntry>();
 
 /** From now on appendEntries(tx, ...) collects instead of writing. */
-export function holdEntries(tx: Db): void {
-  if (!held.has(tx)) held.set(tx, []);
-}
+export const holdEntries = (tx: Db): void => void held.hold(tx);
 
 /** Stops holding and forgets what was held (its transaction rolls back). */
-export function discardHeldEntries(tx: Db): void {
-  held.delete(tx);
-}
+export const discardHeldEntries = (tx: Db): void => held.discard(tx);
 
 /** Appends what was held back (in order) and stops holding. */
 export async function releaseEntries(tx: Db): Promise<void> {
-  const list = held.get(tx);
-  held.delete(tx);
+  const list = held.take(tx);
   if (list) await appendEntries(tx, list);
 }
 

@@ -2,6 +2,7 @@
 // change it reports was committed.
 import { CHAIN_LOCK_KEY } from '../audit/store.js';
 import type { Db } from '../db/index.js';
+import { heldWrites } from '../db/held-writes.js';
 import { insertRows } from '../db/insert-rows.js';
 
 export interface OutboxEventInput {
@@ -36,7 +37,7 @@ const COLUMNS = [
  */
 export async function emitEvents(tx: Db, events: readonly OutboxEventInput[]): Promise<void> {
   if (events.length === 0) return;
-  const holding = held.get(tx);
+  const holding = held.list(tx);
   if (holding) return void holding.push(...events);
   await tx.query('select pg_advisory_xact_lock($1)', [CHAIN_LOCK_KEY]);
   await insertRows(
@@ -50,25 +51,18 @@ export async function emitEvents(tx: Db, events: readonly OutboxEventInput[]): P
 // A batch writer (the sync push) holds a transaction's events back and emits them together at its end: one insert,
 // and the writer lock held for a moment at the end rather than from its first item on (which would stall every
 // other writer for the whole batch). The holder may drop what a rolled-back savepoint emitted (truncate the list).
-const held = new WeakMap<Db, OutboxEventInput[]>();
+const held = heldWrites<OutboxEventInput>();
 
 /** From now on emitEvents(tx, ...) collects into the returned list instead of writing (the list held already, if any). */
-export function holdEvents(tx: Db): OutboxEventInput[] {
-  let list = held.get(tx);
-  if (!list) held.set(tx, (list = []));
-  return list;
-}
+export const holdEvents = (tx: Db): OutboxEventInput[] => held.hold(tx);
 
-export const holdingEvents = (tx: Db): boolean => held.has(tx);
+export const holdingEvents = (tx: Db): boolean => held.list(tx) !== undefined;
 
 /** Stops holding and forgets what was held (its transaction rolls back). */
-export function discardHeldEvents(tx: Db): void {
-  held.delete(tx);
-}
+export const discardHeldEvents = (tx: Db): void => held.discard(tx);
 
 /** Writes what was held back (in emission order) and stops holding. */
 export async function releaseEvents(tx: Db): Promise<void> {
-  const list = held.get(tx);
-  held.delete(tx);
+  const list = held.take(tx);
   if (list) await emitEvents(tx, list);
 }

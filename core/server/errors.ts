@@ -86,7 +86,6 @@ function fromExpressError(err: unknown): HubError | undefined {
   return undefined;
 }
 
-/** A unique violation that slipped past the checks (two requests racing for one identifier), or no database. */
 // PostgreSQL chose this transaction as a deadlock's victim, or could not serialise it: it was rolled back whole
 const CONTENTION = new Set(['40P01', '40001']);
 
@@ -98,6 +97,7 @@ export function retryableDbError(err: unknown): HubError | undefined {
   return new HubError(503, 'database.contention', 'The request met a concurrent one on the same records and was undone whole; send it again.', {}, { 'Retry-After': '1' });
 }
 
+/** No database or a contended one (retryable), or a unique violation that slipped past the checks (a race). */
 function fromDbError(err: unknown): HubError | undefined {
   const retryable = retryableDbError(err);
   if (retryable) return retryable;
